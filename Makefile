@@ -1,0 +1,31 @@
+# Quick start (see README):  make demo   |   make test
+# Both create ./.venv on first use (idempotent) and install mmseg_ext into it.
+PYTHON ?= python3
+TORCH ?= torch==2.13.0
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.mmseg_ext-installed
+DEMO_CONFIG ?= configs/demo/fcn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py
+DEMO_WORK_DIR ?= work_dirs/demo
+
+.PHONY: demo test lint install
+
+install: $(STAMP)
+
+$(STAMP): setup.py requirements/runtime.txt requirements/tests.txt requirements/lint.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=23" "setuptools<82" wheel
+	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[tests]" -r requirements/lint.txt
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
+
+test: $(STAMP)
+	$(PY) -m pytest tests -q -ra
+
+lint: $(STAMP)
+	$(PY) -m flake8 mmseg_ext tools tests configs setup.py
+	$(PY) -m isort --check-only --diff mmseg_ext tools tests setup.py
+	$(PY) -m yapf --diff --recursive mmseg_ext tools tests setup.py

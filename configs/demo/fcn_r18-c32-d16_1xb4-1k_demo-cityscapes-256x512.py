@@ -1,0 +1,26 @@
+# FCN on a half-width ResNetV1c-18 (32 base channels), output stride 16,
+# trained from scratch on the embedded synthetic street scenes. Sized to
+# train in a few minutes on a 2-core CPU; the README's demo command.
+_base_ = [
+    'mmseg::_base_/models/fcn_r50-d8.py',
+    'mmseg::_base_/default_runtime.py',
+    '../_base_/datasets/demo_cityscapes.py',
+    '../_base_/schedules/schedule_demo.py',
+]
+custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
+crop_size = (256, 256)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    # Offline machines cannot download ImageNet weights: random init.
+    pretrained=None,
+    backbone=dict(
+        depth=18,
+        stem_channels=32,
+        base_channels=32,
+        strides=(1, 2, 2, 1),
+        dilations=(1, 1, 1, 2)),
+    decode_head=dict(in_channels=256, channels=128, num_convs=1),
+    auxiliary_head=dict(in_channels=128, channels=64))
+default_hooks = dict(
+    visualization=dict(type='SegVisualizationHook', draw=True, interval=12))
+randomness = dict(seed=0)

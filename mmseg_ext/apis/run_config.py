@@ -1,0 +1,97 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Shared steps of ``tools/train.py`` and ``tools/test.py``."""
+import argparse
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from mmseg_ext.utils import setup_cpu_distributed
+
+
+def parse_cfg_options(parser: argparse.ArgumentParser) -> None:
+    """Add mmseg's ``--cfg-options`` argument to ``parser``."""
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+
+
+def load_run_config(config: str,
+                    cfg_options: Optional[dict] = None,
+                    launcher: str = 'none',
+                    work_dir: Optional[str] = None) -> Config:
+    """Read a config and apply the command line, as mmseg's tools do.
+
+    ``work_dir`` priority: CLI > config > ``./work_dirs/<config name>``. With
+    a launcher on a machine without CUDA, the gloo process group is created
+    and the config adapted (see :func:`setup_cpu_distributed`).
+    """
+    if not osp.isfile(config):
+        raise SystemExit(f'config file {config!r} does not exist')
+    cfg = Config.fromfile(config)
+    cfg.launcher = launcher
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config))[0])
+    setup_cpu_distributed(cfg)
+    return cfg
+
+
+def enable_visualization(cfg: Config,
+                         show: bool = False,
+                         show_dir: Optional[str] = None,
+                         wait_time: float = 2) -> None:
+    """Draw every test image (mmseg's default interval of 50 skips most)."""
+    hooks = cfg.default_hooks
+    if 'visualization' not in hooks:
+        raise SystemExit('--show/--show-dir need `visualization=dict(type='
+                         "'SegVisualizationHook')` in `default_hooks`.")
+    vis = hooks['visualization']
+    vis['draw'] = True
+    vis['interval'] = 1
+    if show:
+        vis['show'] = True
+        vis['wait_time'] = wait_time
+    if show_dir:
+        cfg.visualizer['save_dir'] = show_dir
+
+
+def finish_message(runner: Runner) -> str:
+    """Summarise a finished training run: metrics, checkpoints, pictures."""
+    hub = runner.message_hub
+    lines = ['', '[mmseg_ext] training finished']
+    scalars = {
+        k[len('val/'):]: v.current()
+        for k, v in hub.log_scalars.items() if k.startswith('val/')
+        and not k.endswith(('time', 'data_time'))
+    }
+    if scalars:
+        shown = ', '.join(f'{k}: {v:.2f}' for k, v in sorted(scalars.items()))
+        lines.append(f'  last validation: {shown}')
+    best = hub.get_info('best_score')
+    if best is not None:
+        lines.append(f'  best score: {float(best):.2f} '
+                     f'({hub.get_info("best_ckpt")})')
+    last = osp.join(runner.work_dir, 'last_checkpoint')
+    if osp.isfile(last):
+        with open(last) as f:
+            lines.append(f'  last checkpoint: {f.read().strip()}')
+    vis_dir = osp.join(runner.log_dir, 'vis_data', 'vis_image')
+    if osp.isdir(vis_dir):
+        lines.append(f'  validation pictures: {vis_dir}')
+    lines.append(f'  logs: {runner.log_dir}')
+    message = '\n'.join(lines)
+    runner.logger.info(message)
+    return message

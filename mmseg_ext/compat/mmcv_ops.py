@@ -1,0 +1,152 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Pure-PyTorch stand-ins for the ``mmcv.ops`` names mmseg imports eagerly.
+
+MMSegmentation 1.2.2 imports ``mmcv.ops.point_sample`` and
+``mmcv.ops.sigmoid_focal_loss`` at module level, so with ``mmcv-lite`` (which
+ships no compiled ``mmcv._ext``) ``import mmseg.models`` fails. When, and only
+when, the compiled extension is absent, :func:`install` puts a small
+``mmcv.ops`` module into ``sys.modules`` that provides those two functions in
+plain PyTorch. Every other ``mmcv.ops`` name raises
+:class:`MissingCompiledOpError`, which names the op and how to get it. With a
+full mmcv (``mmcv._ext`` importable) nothing is touched.
+"""
+import importlib.util
+import sys
+import types
+from typing import Optional
+
+import torch.nn.functional as F
+from torch import Tensor
+
+#: Names the stand-in module provides; everything else is a compiled op.
+PROVIDED_OPS = ('point_sample', 'sigmoid_focal_loss')
+
+_INSTALL_HINT = (
+    'Install the full mmcv with compiled ops instead of mmcv-lite, e.g. '
+    '`pip uninstall -y mmcv-lite && pip install -U openmim && '
+    'mim install "mmcv==2.1.0"` (builds from source when no wheel matches '
+    'your torch/CUDA).')
+
+
+class MissingCompiledOpError(ModuleNotFoundError):
+    """Raised when a model needs an ``mmcv.ops`` op that mmcv-lite lacks.
+
+    It subclasses ``ModuleNotFoundError`` so that mmseg's own guarded imports
+    (``try: from mmcv.ops import X except ModuleNotFoundError``) keep working.
+    """
+
+    def __init__(self, op_name: str) -> None:
+        super().__init__(
+            f'mmcv.ops.{op_name} is a compiled op and this environment has '
+            f'mmcv-lite (no mmcv._ext). mmseg_ext only provides pure-PyTorch '
+            f'versions of {", ".join(PROVIDED_OPS)}. {_INSTALL_HINT}',
+            name=f'mmcv.ops.{op_name}')
+        self.op_name = op_name
+
+
+def point_sample(input: Tensor,
+                 points: Tensor,
+                 align_corners: bool = False,
+                 **kwargs) -> Tensor:
+    """Sample ``input`` at normalised ``points`` (same contract as mmcv).
+
+    Args:
+        input (Tensor): Feature map, shape (N, C, H, W).
+        points (Tensor): Point coordinates in [0, 1] x [0, 1], shape
+            (N, P, 2) or (N, Hgrid, Wgrid, 2).
+        align_corners (bool): Passed to ``F.grid_sample``.
+
+    Returns:
+        Tensor: Shape (N, C, P) or (N, C, Hgrid, Wgrid).
+    """
+    squeeze = points.dim() == 3
+    if squeeze:
+        points = points.unsqueeze(2)
+    grid = points * 2.0 - 1.0
+    out = F.grid_sample(input, grid.to(input.dtype), align_corners=align_corners)
+    return out.squeeze(3) if squeeze else out
+
+
+def sigmoid_focal_loss(pred: Tensor,
+                       target: Tensor,
+                       gamma: float = 2.0,
+                       alpha: float = 0.25,
+                       weight: Optional[Tensor] = None,
+                       reduction: str = 'mean') -> Tensor:
+    """Sigmoid focal loss with mmcv's op signature (Lin et al., ICCV 2017).
+
+    Args:
+        pred (Tensor): Logits, shape (N, C).
+        target (Tensor): Class indices in [0, C], shape (N,); ``C`` means
+            background (all-negative row), as in mmcv.
+        gamma (float): Focusing parameter.
+        alpha (float): Weight of positives.
+        weight (Tensor, optional): Per-sample weight, shape (N,).
+        reduction (str): ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Returns:
+        Tensor: Shape (N, C) for ``'none'``, else a scalar.
+    """
+    num_classes = pred.size(1)
+    one_hot = F.one_hot(target.long(), num_classes + 1)[:, :num_classes]
+    one_hot = one_hot.to(pred.dtype)
+    prob = pred.sigmoid()
+    p_t = prob * one_hot + (1 - prob) * (1 - one_hot)
+    alpha_t = alpha * one_hot + (1 - alpha) * (1 - one_hot)
+    ce = F.binary_cross_entropy_with_logits(pred, one_hot, reduction='none')
+    loss = alpha_t * (1 - p_t).pow(gamma) * ce
+    if weight is not None:
+        loss = loss * weight.view(-1, 1)
+    if reduction == 'mean':
+        return loss.mean()
+    if reduction == 'sum':
+        return loss.sum()
+    if reduction == 'none':
+        return loss
+    raise ValueError(f'reduction must be none/mean/sum, got {reduction!r}')
+
+
+def has_compiled_mmcv_ops() -> bool:
+    """Whether the installed mmcv ships its compiled extension."""
+    try:
+        return importlib.util.find_spec('mmcv._ext') is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _stub_getattr(name: str):
+    if name.startswith('__') and name.endswith('__'):
+        raise AttributeError(name)
+    raise MissingCompiledOpError(name)
+
+
+def install() -> bool:
+    """Install the stand-in ``mmcv.ops`` if compiled ops are missing.
+
+    Returns:
+        bool: True if the stand-in is (now) in place, False if a real
+        ``mmcv.ops`` is used and nothing was changed.
+    """
+    current = sys.modules.get('mmcv.ops')
+    if current is not None:
+        return getattr(current, '__mmseg_ext_stub__', False)
+    if has_compiled_mmcv_ops():
+        return False
+    import mmcv
+
+    stub = types.ModuleType(
+        'mmcv.ops', 'mmseg_ext stand-in for mmcv.ops (mmcv-lite detected).')
+    stub.__path__ = []  # a package, so ``import mmcv.ops.x`` fails cleanly
+    stub.__mmseg_ext_stub__ = True
+    stub.point_sample = point_sample
+    stub.sigmoid_focal_loss = sigmoid_focal_loss
+    stub.__getattr__ = _stub_getattr
+    sys.modules['mmcv.ops'] = stub
+    mmcv.ops = stub
+    return True
+
+
+__all__ = [
+    'MissingCompiledOpError', 'point_sample', 'sigmoid_focal_loss',
+    'has_compiled_mmcv_ops', 'install', 'PROVIDED_OPS'
+]

@@ -1,0 +1,207 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""One parametric test base that every decode head of the package runs.
+
+A head test subclasses :class:`SegHeadTestBase` and implements
+:meth:`SegHeadTestBase.head_cfg`, which turns the channel list of a tiny
+backbone into the head's config. The base then builds a whole
+``EncoderDecoder`` from the registry for each backbone family (ResNetV1c,
+ResNet, MobileNetV2, HRNet, MiT) and checks: training loss keys and finite
+values, backward with finite gradients, inference at odd / non-square /
+non-multiple-of-32 sizes (batch 1, where BatchNorm on 1x1 bins used to
+break), and bf16 autocast on CPU::
+
+    class TestMyHead(SegHeadTestBase):
+        def head_cfg(self, in_channels, num_classes):
+            return dict(type='MyHead', in_channels=in_channels[-1],
+                        channels=16, num_classes=num_classes)
+"""
+from typing import Dict, List, Sequence, Tuple
+
+import pytest
+import torch
+from mmengine.config import ConfigDict
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+import mmseg_ext  # noqa: F401
+
+NUM_CLASSES = 5
+
+#: Tiny members of each backbone family (random init, a few K params).
+TINY_BACKBONES: Dict[str, dict] = {
+    'resnetv1c':
+    dict(
+        type='ResNetV1c',
+        depth=18,
+        stem_channels=8,
+        base_channels=8,
+        strides=(1, 2, 1, 1),
+        dilations=(1, 1, 2, 4),
+        contract_dilation=True),
+    'resnet':
+    dict(type='ResNet', depth=18, stem_channels=8, base_channels=8),
+    'mobilenetv2':
+    dict(
+        type='MobileNetV2',
+        widen_factor=0.25,
+        strides=(1, 2, 2, 1, 1, 1, 1),
+        dilations=(1, 1, 1, 2, 2, 4, 4),
+        out_indices=(1, 2, 4, 6)),
+    'hrnet':
+    dict(
+        type='HRNet',
+        extra=dict(
+            stage1=dict(
+                num_modules=1,
+                num_branches=1,
+                block='BOTTLENECK',
+                num_blocks=(1, ),
+                num_channels=(8, )),
+            stage2=dict(
+                num_modules=1,
+                num_branches=2,
+                block='BASIC',
+                num_blocks=(1, 1),
+                num_channels=(8, 16)),
+            stage3=dict(
+                num_modules=1,
+                num_branches=3,
+                block='BASIC',
+                num_blocks=(1, 1, 1),
+                num_channels=(8, 16, 32)),
+            stage4=dict(
+                num_modules=1,
+                num_branches=4,
+                block='BASIC',
+                num_blocks=(1, 1, 1, 1),
+                num_channels=(8, 16, 32, 64)))),
+    'mit':
+    dict(
+        type='MixVisionTransformer',
+        embed_dims=8,
+        num_layers=[1, 1, 1, 1],
+        num_heads=[1, 1, 2, 4],
+        mlp_ratio=2),
+}
+
+_CHANNELS: Dict[str, List[int]] = {}
+
+
+def backbone_channels(name: str) -> List[int]:
+    """Output channels of a tiny backbone (measured once, cached)."""
+    if name not in _CHANNELS:
+        bb = MODELS.build(TINY_BACKBONES[name])
+        bb.eval()  # mmseg's ResNet.train() returns None: no chaining
+        with torch.no_grad():
+            outs = bb(torch.zeros(1, 3, 64, 64))
+        _CHANNELS[name] = [o.shape[1] for o in outs]
+    return _CHANNELS[name]
+
+
+def make_batch(batch: int, size: Tuple[int, int], num_classes: int,
+               ignore_ratio: float = 0.1, seed: int = 0):
+    """Random images and labels (with some 255 pixels) for ``model.loss``."""
+    g = torch.Generator().manual_seed(seed)
+    h, w = size
+    inputs = torch.randn(batch, 3, h, w, generator=g)
+    samples = []
+    for _ in range(batch):
+        label = torch.randint(0, num_classes, (1, h, w), generator=g)
+        label[torch.rand(1, h, w, generator=g) < ignore_ratio] = 255
+        s = SegDataSample()
+        s.gt_sem_seg = PixelData(data=label)
+        s.set_metainfo(
+            dict(img_shape=(h, w), pad_shape=(h, w), ori_shape=(h, w)))
+        samples.append(s)
+    return inputs, samples
+
+
+def loss_total(losses: dict) -> torch.Tensor:
+    """Sum the entries mmengine would sum (keys containing 'loss')."""
+    total = 0.
+    for key, value in losses.items():
+        if 'loss' in key:
+            total = total + (sum(value) if isinstance(value, list) else value)
+    return total
+
+
+class SegHeadTestBase:
+    """Shared checks for a decode head inside a full ``EncoderDecoder``."""
+
+    backbones: Sequence[str] = tuple(TINY_BACKBONES)
+    sizes: Sequence[Tuple[int, int]] = ((33, 47), (64, 64), (50, 97))
+    num_classes: int = NUM_CLASSES
+
+    def head_cfg(self, in_channels: List[int], num_classes: int) -> dict:
+        """Config of the head under test for a backbone with these outputs."""
+        raise NotImplementedError
+
+    def extra_model_cfg(self) -> dict:
+        """Extra ``EncoderDecoder`` keys (``neck``, ``auxiliary_head``...)."""
+        return {}
+
+    def build_model(self, backbone: str = 'resnetv1c'):
+        torch.manual_seed(0)
+        cfg = dict(
+            type='EncoderDecoder',
+            backbone=TINY_BACKBONES[backbone],
+            decode_head=self.head_cfg(
+                backbone_channels(backbone), self.num_classes),
+            train_cfg=ConfigDict(),
+            test_cfg=ConfigDict(mode='whole'))
+        cfg.update(self.extra_model_cfg())
+        return MODELS.build(cfg)
+
+    def test_build_from_registry(self):
+        model = self.build_model()
+        head_type = self.head_cfg(backbone_channels('resnetv1c'),
+                                  self.num_classes)['type']
+        assert MODELS.get(head_type) is type(model.decode_head)
+
+    @pytest.mark.parametrize('backbone', tuple(TINY_BACKBONES))
+    def test_loss_and_backward(self, backbone):
+        if backbone not in self.backbones:
+            pytest.skip(f'{type(self).__name__} does not support {backbone}')
+        model = self.build_model(backbone)
+        model.train()
+        inputs, samples = make_batch(2, (64, 80), self.num_classes)
+        losses = model.loss(inputs, samples)
+        loss_keys = [k for k in losses if 'loss' in k]
+        assert loss_keys and all(k.startswith(('decode.', 'aux'))
+                                 for k in loss_keys), losses.keys()
+        total = loss_total(losses)
+        assert torch.isfinite(total), losses
+        total.backward()
+        grads = [
+            p.grad for p in model.decode_head.parameters()
+            if p.requires_grad and p.grad is not None
+        ]
+        assert grads, 'no gradient reached the decode head'
+        assert all(torch.isfinite(g).all() for g in grads)
+
+    @pytest.mark.parametrize('size', ((33, 47), (64, 64), (50, 97)))
+    def test_predict_any_size(self, size):
+        model = self.build_model()
+        model.eval()
+        inputs, samples = make_batch(1, size, self.num_classes)
+        with torch.no_grad():
+            results = model.predict(inputs, samples)
+        logits = results[0].seg_logits.data
+        assert logits.shape == (self.num_classes, *size)
+        assert torch.isfinite(logits).all()
+        pred = results[0].pred_sem_seg.data
+        assert pred.shape == (1, *size)
+
+    def test_bf16_autocast(self):
+        model = self.build_model()
+        model.train()
+        inputs, samples = make_batch(2, (48, 56), self.num_classes)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            losses = model.loss(inputs, samples)
+            total = loss_total(losses)
+        assert torch.isfinite(total.float())
+        total.backward()
+        for p in model.decode_head.parameters():
+            if p.grad is not None:
+                assert torch.isfinite(p.grad).all()
