@@ -11,7 +11,6 @@ import os.path as osp
 import site
 import sys
 from importlib import metadata
-
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))

@@ -8,6 +8,7 @@ import mmseg_ext  # noqa: F401  (must precede any mmseg.models import)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
+
 # mmseg's own test-suite convention: default scope 'mmseg', all modules
 # imported, so registry builds find mmseg's and this package's types.
 def _register_all() -> None:

@@ -42,8 +42,10 @@ def test_requirements(monkeypatch):
     reqs = setup.install_requires()
     assert 'mmcv-lite==2.1.0' in reqs
     names = {r.split('<')[0].split('>')[0].split('=')[0] for r in reqs}
-    assert {'mmengine', 'mmsegmentation', 'ftfy', 'regex', 'numpy',
-            'opencv-python-headless', 'setuptools', 'torch'} <= names
+    assert {
+        'mmengine', 'mmsegmentation', 'ftfy', 'regex', 'numpy',
+        'opencv-python-headless', 'setuptools', 'torch'
+    } <= names
     torch_req = [r for r in reqs if r.startswith('torch')][0]
     assert '+' not in torch_req and '==' not in torch_req
     assert 'setuptools<82' in reqs

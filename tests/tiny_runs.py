@@ -7,9 +7,8 @@ import sys
 from typing import List, Optional
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO_CONFIG = osp.join(
-    REPO_ROOT, 'configs', 'demo',
-    'fcn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py')
+DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
+                       'fcn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py')
 STOCK_TOOLS = None
 
 
@@ -93,7 +92,6 @@ def run_tool(args: List[str],
         text=True,
         timeout=timeout)
     if proc.returncode != 0:
-        raise AssertionError(
-            f'{" ".join(cmd)} failed ({proc.returncode}):\n'
-            f'{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
+        raise AssertionError(f'{" ".join(cmd)} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
     return proc

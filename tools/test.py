@@ -8,13 +8,10 @@ Example::
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import mmseg_ext  # noqa: E402,F401  (registration and stack fixes)
-from mmseg_ext.apis import (enable_visualization,  # noqa: E402
-                            load_run_config, parse_cfg_options)
+import mmseg_ext  # noqa: F401  (registration and stack fixes)
+from mmseg_ext.apis import (enable_visualization, load_run_config,
+                            parse_cfg_options)
 
 
 def parse_args() -> argparse.Namespace:

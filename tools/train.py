@@ -9,16 +9,12 @@ Examples::
 import argparse
 import logging
 import os
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.logging import print_log
 
-import mmseg_ext  # noqa: E402,F401  (registration and stack fixes)
-from mmengine.logging import print_log  # noqa: E402
-
-from mmseg_ext.apis import (finish_message, load_run_config,  # noqa: E402
-                            parse_cfg_options)
+import mmseg_ext  # noqa: F401  (registration and stack fixes)
+from mmseg_ext.apis import (finish_message, load_run_config, parse_cfg_options,
+                            resolve_resume)
 
 
 def parse_args() -> argparse.Namespace:
@@ -59,15 +55,18 @@ def main() -> None:
                              'AmpOptimWrapper); drop it on CPU.')
         optim_wrapper = cfg.optim_wrapper.type
         if optim_wrapper == 'AmpOptimWrapper':
-            print_log('AMP training is already enabled in your config.',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                'AMP training is already enabled in your config.',
+                logger='current',
+                level=logging.WARNING)
         else:
             assert optim_wrapper == 'OptimWrapper', (
                 '`--amp` is only supported when the optimizer wrapper type '
                 f'is `OptimWrapper` but got {optim_wrapper}.')
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
-    cfg.resume = args.resume
+    if args.resume:
+        resolve_resume(cfg)
 
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner

@@ -3,11 +3,10 @@
 # train in a few minutes on a 2-core CPU; the README's demo command.
 _base_ = [
     'mmseg::_base_/models/fcn_r50-d8.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/mmseg_ext_runtime.py',
     '../_base_/datasets/demo_cityscapes.py',
     '../_base_/schedules/schedule_demo.py',
 ]
-custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
 crop_size = (256, 256)
 model = dict(
     data_preprocessor=dict(size=crop_size),

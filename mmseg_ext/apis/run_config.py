@@ -7,6 +7,7 @@ from typing import Optional
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmseg_ext.engine import find_latest_complete_checkpoint
 from mmseg_ext.utils import setup_cpu_distributed
 
 
@@ -49,11 +50,33 @@ def load_run_config(config: str,
     return cfg
 
 
+def resolve_resume(cfg: Config) -> None:
+    """``--resume``: continue from the newest *complete* checkpoint.
+
+    mmengine trusts ``work_dir/last_checkpoint``; a run killed while saving
+    (without :class:`AtomicCheckpointHook`) can leave it empty or pointing at
+    a truncated file. This picks the newest checkpoint that passes an
+    integrity check instead, and leaves an explicit ``load_from`` alone.
+    """
+    cfg.resume = True
+    if cfg.get('load_from'):
+        return
+    latest = find_latest_complete_checkpoint(cfg.work_dir)
+    if latest is not None:
+        cfg.load_from = latest
+
+
 def enable_visualization(cfg: Config,
                          show: bool = False,
                          show_dir: Optional[str] = None,
                          wait_time: float = 2) -> None:
-    """Draw every test image (mmseg's default interval of 50 skips most)."""
+    """Draw every test image (mmseg's default interval of 50 skips most).
+
+    mmseg's ``SegLocalVisualizer`` is swapped for
+    :class:`~mmseg_ext.visualization.SideBySideSegVisualizer` (image | ground
+    truth | prediction [| predicted edges]); another visualizer type in the
+    config is kept.
+    """
     hooks = cfg.default_hooks
     if 'visualization' not in hooks:
         raise SystemExit('--show/--show-dir need `visualization=dict(type='
@@ -66,6 +89,9 @@ def enable_visualization(cfg: Config,
         vis['wait_time'] = wait_time
     if show_dir:
         cfg.visualizer['save_dir'] = show_dir
+    if cfg.visualizer.get('type') in ('SegLocalVisualizer',
+                                      'mmseg.SegLocalVisualizer'):
+        cfg.visualizer['type'] = 'SideBySideSegVisualizer'
 
 
 def finish_message(runner: Runner) -> str:
@@ -74,8 +100,8 @@ def finish_message(runner: Runner) -> str:
     lines = ['', '[mmseg_ext] training finished']
     scalars = {
         k[len('val/'):]: v.current()
-        for k, v in hub.log_scalars.items() if k.startswith('val/')
-        and not k.endswith(('time', 'data_time'))
+        for k, v in hub.log_scalars.items()
+        if k.startswith('val/') and not k.endswith(('time', 'data_time'))
     }
     if scalars:
         shown = ', '.join(f'{k}: {v:.2f}' for k, v in sorted(scalars.items()))

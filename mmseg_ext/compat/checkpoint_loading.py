@@ -51,7 +51,8 @@ def _numpy_globals() -> List[_SafeGlobal]:
     core = getattr(np, '_core', None) or np.core
     items: List[_SafeGlobal] = [np.ndarray, np.dtype]
     for mod_name in ('numpy._core.multiarray', 'numpy.core.multiarray'):
-        items.append((core.multiarray._reconstruct, f'{mod_name}._reconstruct'))
+        items.append(
+            (core.multiarray._reconstruct, f'{mod_name}._reconstruct'))
         items.append((core.multiarray.scalar, f'{mod_name}.scalar'))
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:
@@ -63,13 +64,13 @@ def _numpy_globals() -> List[_SafeGlobal]:
 
 def mmengine_safe_globals() -> List[_SafeGlobal]:
     """The globals allowed on top of PyTorch's weights-only defaults."""
-    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')
-            ] + _numpy_globals()
+    return [HistoryBuffer,
+            (_history_buffer_getattr, 'builtins.getattr')] + _numpy_globals()
 
 
-def load_from_local_safe(filename: str,
-                        map_location: Optional[Union[str, Callable]] = None
-                        ) -> Any:
+def load_from_local_safe(
+        filename: str,
+        map_location: Optional[Union[str, Callable]] = None) -> Any:
     """``torch.load`` a local mmengine checkpoint with the extended list.
 
     Args:
@@ -102,8 +103,9 @@ def load_from_local_safe(filename: str,
 
 def install() -> None:
     """Use :func:`load_from_local_safe` for mmengine's local-path scheme."""
-    CheckpointLoader.register_scheme(prefixes='', force=True)(
-        load_from_local_safe)
+    CheckpointLoader.register_scheme(
+        prefixes='', force=True)(
+            load_from_local_safe)
 
 
 __all__ = ['install', 'load_from_local_safe', 'mmengine_safe_globals']

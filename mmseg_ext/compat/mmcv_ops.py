@@ -63,7 +63,8 @@ def point_sample(input: Tensor,
     if squeeze:
         points = points.unsqueeze(2)
     grid = points * 2.0 - 1.0
-    out = F.grid_sample(input, grid.to(input.dtype), align_corners=align_corners)
+    out = F.grid_sample(
+        input, grid.to(input.dtype), align_corners=align_corners)
     return out.squeeze(3) if squeeze else out
 
 

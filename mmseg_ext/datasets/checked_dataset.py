@@ -38,8 +38,10 @@ class DataListChecksMixin:
                 f'{self.data_root!r}). Check the split folder and '
                 '`img_suffix`.')
         if ann_dir:
-            missing = [d['seg_map_path'] for d in data_list
-                       if not osp.isfile(d['seg_map_path'])]
+            missing = [
+                d['seg_map_path'] for d in data_list
+                if not osp.isfile(d['seg_map_path'])
+            ]
             if missing:
                 raise FileNotFoundError(
                     f'{name}: {len(missing)} label map(s) missing for images '

@@ -28,7 +28,10 @@ from .demo_scene import render_scene
 
 MANIFEST = '.mmseg_ext_demo.json'
 GENERATOR_VERSION = 1
-CITIES = {'train': ('synthberg', 'pixelstadt', 'gridmont'), 'val': ('valbourg', )}
+CITIES = {
+    'train': ('synthberg', 'pixelstadt', 'gridmont'),
+    'val': ('valbourg', )
+}
 _SPLIT_ID = {'train': 0, 'val': 1}
 
 
@@ -36,8 +39,8 @@ class DemoDataError(RuntimeError):
     """The target folder cannot hold the demo data (foreign content)."""
 
 
-def _params(seed: int, num_train: int, num_val: int,
-            size: Tuple[int, int]) -> Dict:
+def _params(seed: int, num_train: int, num_val: int, size: Tuple[int,
+                                                                 int]) -> Dict:
     return dict(
         generator='mmseg_ext.demo_cityscapes',
         version=GENERATOR_VERSION,
@@ -145,8 +148,9 @@ def generate_demo_cityscapes(root: str,
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix='.demo_tmp_', dir=parent)
     try:
-        jobs = [(tmp, seed, split, i, size) for split, n in (
-            ('train', num_train), ('val', num_val)) for i in range(n)]
+        jobs = [(tmp, seed, split, i, size)
+                for split, n in (('train', num_train), ('val', num_val))
+                for i in range(n)]
         workers = workers or min(len(jobs), os.cpu_count() or 1)
         if workers > 1:
             with get_context('spawn').Pool(workers) as pool:
@@ -182,14 +186,19 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--num-train', type=int, default=300)
     parser.add_argument('--num-val', type=int, default=60)
-    parser.add_argument('--size', type=int, nargs=2, default=(256, 512),
-                        metavar=('H', 'W'))
+    parser.add_argument(
+        '--size', type=int, nargs=2, default=(256, 512), metavar=('H', 'W'))
     parser.add_argument('--workers', type=int, default=None)
     args = parser.parse_args(argv)
     try:
-        generate_demo_cityscapes(args.out, args.seed, args.num_train,
-                                 args.num_val, args.size, args.workers,
-                                 verbose=True)
+        generate_demo_cityscapes(
+            args.out,
+            args.seed,
+            args.num_train,
+            args.num_val,
+            args.size,
+            args.workers,
+            verbose=True)
     except DemoDataError as e:
         raise SystemExit(f'error: {e}')
 

@@ -32,22 +32,40 @@ IGNORE = 255
 # Materials: name -> (base RGB, texture amplitude). Paint/cloth colours are
 # re-drawn per image.
 _MATERIALS = [
-    ('sky', (135, 175, 215), 4), ('asphalt', (88, 88, 92), 14),
-    ('lane', (225, 225, 215), 6), ('paving', (138, 132, 128), 12),
-    ('curb', (175, 172, 168), 6), ('facade0', (170, 150, 120), 10),
-    ('facade1', (120, 115, 112), 10), ('facade2', (150, 95, 80), 10),
-    ('glass', (60, 75, 95), 6), ('brick', (140, 80, 60), 16),
-    ('fence', (95, 100, 95), 8), ('foliage', (60, 110, 45), 28),
-    ('bark', (85, 60, 40), 10), ('metal', (120, 122, 125), 6),
-    ('sign_red', (200, 40, 35), 6), ('sign_blue', (35, 70, 180), 6),
-    ('sign_yellow', (225, 190, 40), 6), ('housing', (30, 30, 32), 4),
-    ('lamp_red', (250, 60, 40), 4), ('lamp_green', (60, 230, 120), 4),
-    ('paint0', None, 8), ('paint1', None, 8), ('paint2', None, 8),
-    ('paint3', None, 8), ('tire', (25, 25, 25), 4),
-    ('vglass', (45, 55, 70), 5), ('skin', (200, 160, 130), 6),
-    ('cloth0', None, 10), ('cloth1', None, 10), ('cloth2', None, 10),
-    ('rail', (150, 145, 140), 5), ('gravel', (115, 105, 95), 24),
-    ('hood', (40, 40, 45), 3), ('bodywork', (210, 205, 70), 8),
+    ('sky', (135, 175, 215), 4),
+    ('asphalt', (88, 88, 92), 14),
+    ('lane', (225, 225, 215), 6),
+    ('paving', (138, 132, 128), 12),
+    ('curb', (175, 172, 168), 6),
+    ('facade0', (170, 150, 120), 10),
+    ('facade1', (120, 115, 112), 10),
+    ('facade2', (150, 95, 80), 10),
+    ('glass', (60, 75, 95), 6),
+    ('brick', (140, 80, 60), 16),
+    ('fence', (95, 100, 95), 8),
+    ('foliage', (60, 110, 45), 28),
+    ('bark', (85, 60, 40), 10),
+    ('metal', (120, 122, 125), 6),
+    ('sign_red', (200, 40, 35), 6),
+    ('sign_blue', (35, 70, 180), 6),
+    ('sign_yellow', (225, 190, 40), 6),
+    ('housing', (30, 30, 32), 4),
+    ('lamp_red', (250, 60, 40), 4),
+    ('lamp_green', (60, 230, 120), 4),
+    ('paint0', None, 8),
+    ('paint1', None, 8),
+    ('paint2', None, 8),
+    ('paint3', None, 8),
+    ('tire', (25, 25, 25), 4),
+    ('vglass', (45, 55, 70), 5),
+    ('skin', (200, 160, 130), 6),
+    ('cloth0', None, 10),
+    ('cloth1', None, 10),
+    ('cloth2', None, 10),
+    ('rail', (150, 145, 140), 5),
+    ('gravel', (115, 105, 95), 24),
+    ('hood', (40, 40, 45), 3),
+    ('bodywork', (210, 205, 70), 8),
 ]
 M = {name: i for i, (name, _, _) in enumerate(_MATERIALS)}
 
@@ -114,9 +132,10 @@ def _two_wheeler(cv: _Canvas, x, ground_y, s, motor: bool, rng) -> None:
                 M[f'paint{rng.integers(4)}'], lab)
     else:
         fw = max(1, int(0.03 * s))
-        for p0, p1 in (((-0.35, -r), (0.0, -r)), ((0.0, -r), (-0.1, -0.55 * s)),
-                       ((-0.35, -r), (-0.1, -0.55 * s)),
-                       ((0.35, -r), (0.25, -0.6 * s))):
+        for p0, p1 in (((-0.35, -r), (0.0, -r)), ((0.0, -r), (-0.1,
+                                                              -0.55 * s)),
+                       ((-0.35, -r), (-0.1, -0.55 * s)), ((0.35, -r),
+                                                          (0.25, -0.6 * s))):
             cv.line((x + p0[0] * s, ground_y + p0[1]),
                     (x + p1[0] * s, ground_y + p1[1]), fw, M['metal'], lab)
     _figure(cv, x - 0.05 * s, ground_y - 0.45 * s, 0.95 * s, RIDER, rng)
@@ -165,8 +184,7 @@ def _vehicle(cv: _Canvas, x, ground_y, s, kind: str, rng) -> None:
 def _pole(cv: _Canvas, x, base_y, top_y, s, rng) -> None:
     """A 2-4 px pole carrying a sign or a traffic light."""
     pw = int(rng.integers(2, 5))
-    cv.rect(x - pw // 2, top_y, x - pw // 2 + pw - 1, base_y, M['metal'],
-            POLE)
+    cv.rect(x - pw // 2, top_y, x - pw // 2 + pw - 1, base_y, M['metal'], POLE)
     kind = rng.integers(3)
     size = max(6, 0.16 * s)
     if kind == 0:  # traffic light: housing plus lamps
@@ -193,8 +211,9 @@ def _pole(cv: _Canvas, x, base_y, top_y, s, rng) -> None:
 def _textures(h, w, rng) -> np.ndarray:
     """Per-material RGB textures, shape (num_materials, H, W, 3), float32."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    low = cv2.resize(rng.standard_normal((h // 8, w // 8)).astype(np.float32),
-                     (w, h), interpolation=cv2.INTER_CUBIC)
+    low = cv2.resize(
+        rng.standard_normal((h // 8, w // 8)).astype(np.float32), (w, h),
+        interpolation=cv2.INTER_CUBIC)
     fine = rng.standard_normal((h, w)).astype(np.float32)
     tex = np.empty((len(_MATERIALS), h, w, 3), np.float32)
     for i, (name, base, amp) in enumerate(_MATERIALS):
@@ -205,8 +224,8 @@ def _textures(h, w, rng) -> np.ndarray:
         if name in ('paving', 'brick'):
             period = 9 if name == 'paving' else 6
             pattern -= 25.0 * ((yy % period) < 1)
-            pattern -= 25.0 * (((xx + 5 * (yy // period % 2)) % (2 * period))
-                               < 1)
+            pattern -= 25.0 * (((xx + 5 * (yy // period % 2)) %
+                                (2 * period)) < 1)
         elif name.startswith('facade'):
             pattern -= 12.0 * ((yy % 14) < 1)
         elif name == 'foliage':
@@ -217,8 +236,9 @@ def _textures(h, w, rng) -> np.ndarray:
     return tex
 
 
-def render_scene(rng: np.random.Generator,
-                 size: Tuple[int, int] = (256, 512)) -> Dict[str, np.ndarray]:
+def render_scene(
+    rng: np.random.Generator, size: Tuple[int, int] = (256, 512)
+) -> Dict[str, np.ndarray]:
     """Render one street scene.
 
     Args:
@@ -257,19 +277,22 @@ def render_scene(rng: np.random.Generator,
             off = rng.uniform(0.25, 0.5)
             inner = edge + side * (np.abs(edge - vx) * off + 6)
             outer = edge + side * (np.abs(edge - vx) * (off + 0.6) + 12)
-            pts = np.concatenate([np.stack([inner, rows], 1),
-                                  np.stack([outer, rows], 1)[::-1]])
+            pts = np.concatenate(
+                [np.stack([inner, rows], 1),
+                 np.stack([outer, rows], 1)[::-1]])
             cv.poly(pts, M['foliage'], TERRAIN)
     if rng.random() < 0.5:
         wall_y = horizon + 2
         wx0 = rng.uniform(0, w * 0.6)
         cv.rect(wx0, wall_y - rng.uniform(10, 22), wx0 + rng.uniform(60, 160),
                 wall_y + 3, M['brick'], WALL)
-    curb = np.concatenate([np.stack([left - 3, rows], 1),
-                           np.stack([right + 3, rows], 1)[::-1]])
+    curb = np.concatenate(
+        [np.stack([left - 3, rows], 1),
+         np.stack([right + 3, rows], 1)[::-1]])
     cv.poly(curb, M['curb'], SIDEWALK)
-    road = np.concatenate([np.stack([left, rows], 1),
-                           np.stack([right, rows], 1)[::-1]])
+    road = np.concatenate(
+        [np.stack([left, rows], 1),
+         np.stack([right, rows], 1)[::-1]])
     cv.poly(road, M['asphalt'], ROAD)
     for t0 in np.arange(rng.uniform(0, 0.1), 1.0, 0.14):
         ya, yb = horizon + t0 ** 1.6 * (h - horizon), \
@@ -315,8 +338,8 @@ def render_scene(rng: np.random.Generator,
         if kind in ('vehicle', 'two_wheeler', 'bus'):
             x = rng.uniform(lo + 0.2 * s, hi - 0.2 * s)
             if kind == 'vehicle':
-                _vehicle(cv, x, gy, s, 'car' if rng.random() < 0.75 else
-                         'truck', rng)
+                _vehicle(cv, x, gy, s,
+                         'car' if rng.random() < 0.75 else 'truck', rng)
             elif kind == 'two_wheeler':
                 _two_wheeler(cv, x, gy, s, rng.random() < 0.4, rng)
             else:
@@ -333,8 +356,8 @@ def render_scene(rng: np.random.Generator,
                 tw = max(2, 0.08 * s)
                 cv.rect(x - tw / 2, gy - 1.6 * s, x + tw / 2, gy, M['bark'],
                         VEGETATION)
-                cv.ellipse((x, gy - 1.9 * s), (0.7 * s, 0.6 * s),
-                           M['foliage'], VEGETATION)
+                cv.ellipse((x, gy - 1.9 * s), (0.7 * s, 0.6 * s), M['foliage'],
+                           VEGETATION)
             elif kind == 'pole':
                 _pole(cv, x, gy, gy - 1.8 * s, s, rng)
             else:
@@ -342,8 +365,8 @@ def render_scene(rng: np.random.Generator,
 
     if rng.random() < 0.3:  # ego-vehicle hood, void as in Cityscapes
         cv.poly([(0, h), (0, h - 0.06 * h), (w * 0.3, h - 0.1 * h),
-                 (w * 0.7, h - 0.1 * h), (w, h - 0.06 * h), (w, h)],
-                M['hood'], IGNORE)
+                 (w * 0.7, h - 0.1 * h), (w, h - 0.06 * h), (w, h)], M['hood'],
+                IGNORE)
 
     # Render: textures, lighting, a cast shadow, blur and sensor noise.
     tex = _textures(h, w, rng)

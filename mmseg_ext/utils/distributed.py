@@ -66,8 +66,8 @@ def setup_cpu_distributed(cfg: Config) -> bool:
             f'launcher {launcher!r} is not supported without CUDA; use '
             "'pytorch' (torchrun / tools/dist_train.sh) or 'slurm'.")
     if launcher == 'slurm':
-        _slurm_env_to_torch_env(str(cfg.get('env_cfg', {}).get(
-            'dist_cfg', {}).get('port', 29500)))
+        _slurm_env_to_torch_env(
+            str(cfg.get('env_cfg', {}).get('dist_cfg', {}).get('port', 29500)))
     if not dist.is_initialized():
         dist.init_process_group(
             backend='gloo',

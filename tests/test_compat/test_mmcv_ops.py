@@ -11,7 +11,6 @@ import torch.nn.functional as F
 
 import mmseg_ext  # noqa: F401
 from mmseg_ext.compat import mmcv_ops
-
 from ..tiny_runs import REPO_ROOT
 
 MMCV_OPS_FILE = mmcv_ops.__file__
@@ -54,8 +53,7 @@ def test_point_sample_matches_grid_sample():
     assert out.shape == (2, 3, 11)
     torch.testing.assert_close(out, ref)
     # Corner point (0, 0) with align_corners=True samples pixel (0, 0).
-    corner = mmcv_ops.point_sample(
-        x, torch.zeros(2, 1, 2), align_corners=True)
+    corner = mmcv_ops.point_sample(x, torch.zeros(2, 1, 2), align_corners=True)
     torch.testing.assert_close(corner[..., 0], x[:, :, 0, 0])
 
 
@@ -63,8 +61,7 @@ def test_sigmoid_focal_loss_matches_mmseg_python_version():
     from mmseg.models.losses.focal_loss import py_sigmoid_focal_loss
     pred = torch.randn(10, 4)
     target = torch.randint(0, 5, (10, ))  # 4 == background
-    ours = mmcv_ops.sigmoid_focal_loss(pred, target, 2.0, 0.25, None,
-                                       'none')
+    ours = mmcv_ops.sigmoid_focal_loss(pred, target, 2.0, 0.25, None, 'none')
     one_hot = F.one_hot(target, 5)[:, :4].float()
     ref = py_sigmoid_focal_loss(
         pred, one_hot, None, gamma=2.0, alpha=0.25, reduction='none')

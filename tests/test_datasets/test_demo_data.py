@@ -36,12 +36,13 @@ def test_byte_identical_for_a_seed_whatever_the_workers(tmp_path):
 def test_layout_and_labels(tmp_path):
     root = generate_demo_cityscapes(str(tmp_path / 'd'), workers=1, **SMALL)
     imgs = sorted(
-        osp.join(dp, f) for dp, _, fs in os.walk(
-            osp.join(root, 'leftImg8bit', 'train')) for f in fs)
-    assert len(imgs) == 6 and all(
-        p.endswith('_leftImg8bit.png') for p in imgs)
-    seg = imgs[0].replace('leftImg8bit/', 'gtFine/').replace(
-        '_leftImg8bit.png', '_gtFine_labelTrainIds.png')
+        osp.join(dp, f)
+        for dp, _, fs in os.walk(osp.join(root, 'leftImg8bit', 'train'))
+        for f in fs)
+    assert len(imgs) == 6 and all(p.endswith('_leftImg8bit.png') for p in imgs)
+    seg = imgs[0].replace('leftImg8bit/',
+                          'gtFine/').replace('_leftImg8bit.png',
+                                             '_gtFine_labelTrainIds.png')
     img = cv2.imread(imgs[0])
     lab = cv2.imread(seg, cv2.IMREAD_UNCHANGED)
     assert img.shape == (64, 128, 3) and lab.shape == (64, 128)

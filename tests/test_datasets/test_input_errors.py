@@ -38,10 +38,12 @@ def _write_pair(root, img_hw, lab_hw, lab_value=1):
     lab_dir = root / 'gtFine' / 'train' / 'x'
     img_dir.mkdir(parents=True)
     lab_dir.mkdir(parents=True)
-    cv2.imwrite(str(img_dir / 'x_000000_000019_leftImg8bit.png'),
-                np.zeros((*img_hw, 3), np.uint8))
-    cv2.imwrite(str(lab_dir / 'x_000000_000019_gtFine_labelTrainIds.png'),
-                np.full(lab_hw, lab_value, np.uint8))
+    cv2.imwrite(
+        str(img_dir / 'x_000000_000019_leftImg8bit.png'),
+        np.zeros((*img_hw, 3), np.uint8))
+    cv2.imwrite(
+        str(lab_dir / 'x_000000_000019_gtFine_labelTrainIds.png'),
+        np.full(lab_hw, lab_value, np.uint8))
 
 
 PIPELINE = [

@@ -99,8 +99,11 @@ def backbone_channels(name: str) -> List[int]:
     return _CHANNELS[name]
 
 
-def make_batch(batch: int, size: Tuple[int, int], num_classes: int,
-               ignore_ratio: float = 0.1, seed: int = 0):
+def make_batch(batch: int,
+               size: Tuple[int, int],
+               num_classes: int,
+               ignore_ratio: float = 0.1,
+               seed: int = 0):
     """Random images and labels (with some 255 pixels) for ``model.loss``."""
     g = torch.Generator().manual_seed(seed)
     h, w = size
@@ -141,6 +144,11 @@ class SegHeadTestBase:
         """Extra ``EncoderDecoder`` keys (``neck``, ``auxiliary_head``...)."""
         return {}
 
+    def make_batch(self, batch: int, size: Tuple[int, int], seed: int = 0):
+        """Inputs and data samples for the model under test. Override to
+        add ground truth the model needs (e.g. ``gt_edge_map``)."""
+        return make_batch(batch, size, self.num_classes, seed=seed)
+
     def build_model(self, backbone: str = 'resnetv1c'):
         torch.manual_seed(0)
         cfg = dict(
@@ -155,8 +163,8 @@ class SegHeadTestBase:
 
     def test_build_from_registry(self):
         model = self.build_model()
-        head_type = self.head_cfg(backbone_channels('resnetv1c'),
-                                  self.num_classes)['type']
+        head_type = self.head_cfg(
+            backbone_channels('resnetv1c'), self.num_classes)['type']
         assert MODELS.get(head_type) is type(model.decode_head)
 
     @pytest.mark.parametrize('backbone', tuple(TINY_BACKBONES))
@@ -165,11 +173,12 @@ class SegHeadTestBase:
             pytest.skip(f'{type(self).__name__} does not support {backbone}')
         model = self.build_model(backbone)
         model.train()
-        inputs, samples = make_batch(2, (64, 80), self.num_classes)
+        inputs, samples = self.make_batch(2, (64, 80))
         losses = model.loss(inputs, samples)
         loss_keys = [k for k in losses if 'loss' in k]
-        assert loss_keys and all(k.startswith(('decode.', 'aux'))
-                                 for k in loss_keys), losses.keys()
+        assert loss_keys and all(
+            k.startswith(('decode.', 'aux'))
+            for k in loss_keys), losses.keys()
         total = loss_total(losses)
         assert torch.isfinite(total), losses
         total.backward()
@@ -184,7 +193,7 @@ class SegHeadTestBase:
     def test_predict_any_size(self, size):
         model = self.build_model()
         model.eval()
-        inputs, samples = make_batch(1, size, self.num_classes)
+        inputs, samples = self.make_batch(1, size)
         with torch.no_grad():
             results = model.predict(inputs, samples)
         logits = results[0].seg_logits.data
@@ -196,7 +205,7 @@ class SegHeadTestBase:
     def test_bf16_autocast(self):
         model = self.build_model()
         model.train()
-        inputs, samples = make_batch(2, (48, 56), self.num_classes)
+        inputs, samples = self.make_batch(2, (48, 56))
         with torch.autocast('cpu', dtype=torch.bfloat16):
             losses = model.loss(inputs, samples)
             total = loss_total(losses)

@@ -38,26 +38,31 @@ randomness = dict(seed=0)
 
 
 def _state(path):
-    return torch.load(path, map_location='cpu',
-                      weights_only=False)['state_dict']
+    return torch.load(
+        path, map_location='cpu', weights_only=False)['state_dict']
 
 
 def test_two_process_gloo_equals_single_process(tmp_path):
     cfg = write_tiny_config(
-        str(tmp_path / 'ddp.py'), str(tmp_path / 'data'), max_iters=4,
+        str(tmp_path / 'ddp.py'),
+        str(tmp_path / 'data'),
+        max_iters=4,
         extra=EXTRA)
     single = str(tmp_path / 'single')
-    run_tool(['tools/train.py', cfg, '--work-dir', single, '--cfg-options',
-              'train_dataloader.batch_size=4'])
+    run_tool([
+        'tools/train.py', cfg, '--work-dir', single, '--cfg-options',
+        'train_dataloader.batch_size=4'
+    ])
     ddp = str(tmp_path / 'ddp')
     proc = run_tool([
-        osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), cfg, '2',
-        '--work-dir', ddp
-    ], env={'PORT': '29631'})
+        osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), cfg, '2', '--work-dir',
+        ddp
+    ],
+                    env={'PORT': '29631'})
     log = proc.stdout + proc.stderr
     assert "'backend': 'gloo'" in log or "backend='gloo'" in log
-    a, b = _state(osp.join(single, 'iter_4.pth')), _state(
-        osp.join(ddp, 'iter_4.pth'))
+    a, b = _state(osp.join(single,
+                           'iter_4.pth')), _state(osp.join(ddp, 'iter_4.pth'))
     assert a.keys() == b.keys()
     for key in a:
         torch.testing.assert_close(

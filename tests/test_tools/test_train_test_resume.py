@@ -40,8 +40,11 @@ def test_train_validate_test_resume(tiny_cfg, tmp_path, tools):
         assert 'mIoU' in out
 
     # Test the checkpoint (torch>=2.6 safe loading of mmengine's pickles).
-    proc = run_tool([test, tiny_cfg, osp.join(work, 'iter_4.pth'),
-                     '--work-dir', str(tmp_path / 'test')])
+    proc = run_tool([
+        test, tiny_cfg,
+        osp.join(work, 'iter_4.pth'), '--work-dir',
+        str(tmp_path / 'test')
+    ])
     assert 'mIoU' in proc.stdout + proc.stderr
 
     # Resume from iter_4 and continue to iter 6.

@@ -1,0 +1,11 @@
+# mmseg's default runtime plus this package's safety hooks.
+_base_ = ['mmseg::_base_/default_runtime.py']
+custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
+custom_hooks = [
+    # in_channels vs backbone outputs, num_classes vs dataset classes.
+    dict(type='ModelDataCheckHook'),
+    # Stop before the update on a NaN/Inf loss, naming term, iter, images.
+    dict(type='NonFiniteLossHook', action='stop'),
+    # Dropout/Gumbel noise depend on (seed, iteration): exact resumes.
+    dict(type='IterationSeedHook'),
+]

@@ -1,0 +1,10 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .iteration_seed_hook import IterationSeedHook
+from .model_data_check_hook import ConfigMismatchError, ModelDataCheckHook
+from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
+
+__all__ = [
+    'AtomicCheckpointHook', 'ConfigMismatchError', 'IterationSeedHook',
+    'ModelDataCheckHook', 'NonFiniteLossError', 'NonFiniteLossHook'
+]
