@@ -12,7 +12,10 @@ apply_compat()
 
 # The imports below exist for registration into mmseg's registries.
 from . import datasets  # noqa: E402,F401
+from . import engine  # noqa: E402,F401
+from . import evaluation  # noqa: E402,F401
 from . import models  # noqa: E402,F401
+from . import visualization  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

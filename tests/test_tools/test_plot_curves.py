@@ -6,7 +6,7 @@ import os.path as osp
 import cv2
 import pytest
 
-from tests.conftest import REPO_ROOT
+from ..tiny_runs import REPO_ROOT
 
 
 def load_tool():

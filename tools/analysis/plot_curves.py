@@ -1,0 +1,147 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Plot training loss, mIoU and boundary scores against iteration.
+
+Reads the mmengine JSON logs of a run, ``WORK_DIR/<timestamp>/vis_data/
+scalars.json`` (one JSON object per line; training lines carry ``loss`` and
+``iter``, validation lines the metrics and ``step``). A resumed run has one
+timestamp folder per launch: they are read in order, and a later launch
+replaces what an earlier one logged from its first iteration on.
+
+Example::
+
+    python tools/analysis/plot_curves.py work_dirs/my_run --out curves.png
+"""
+import argparse
+import glob
+import json
+import os.path as osp
+from typing import Dict, List, Optional, Tuple
+
+Series = Dict[str, List[Tuple[int, float]]]
+
+
+def _read_log(path: str) -> Tuple[Series, Series]:
+    """Training and validation series of one scalars.json."""
+    train: Series = {}
+    val: Series = {}
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise SystemExit(f'{path}:{number}: not JSON ({error})')
+            if 'loss' in entry and 'iter' in entry:
+                train.setdefault('loss', []).append(
+                    (int(entry['iter']), float(entry['loss'])))
+            elif 'step' in entry and 'iter' not in entry:
+                for key, value in entry.items():
+                    if key in ('step', 'time', 'data_time') or not isinstance(
+                            value, (int, float)):
+                        continue
+                    val.setdefault(key, []).append(
+                        (int(entry['step']), float(value)))
+    return train, val
+
+
+def read_scalars(work_dir: str) -> Tuple[Series, Series]:
+    """Training and validation series of a run, resumed launches merged.
+
+    Args:
+        work_dir (str): The run's work directory.
+
+    Returns:
+        tuple[dict, dict]: ``train`` and ``val``, each mapping a scalar name
+        (``loss``; ``mIoU``, ``BF@...``, ...) to (iteration, value) pairs in
+        order.
+    """
+    paths = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not paths:
+        raise SystemExit('no <timestamp>/vis_data/scalars.json under '
+                         f'{work_dir!r}: is it a work dir of tools/train.py?')
+    train: Series = {}
+    val: Series = {}
+    for path in paths:
+        new_train, new_val = _read_log(path)
+        firsts = [s[0][0] for s in (*new_train.values(), *new_val.values())]
+        if not firsts:
+            continue
+        start = min(firsts)
+        for merged, new in ((train, new_train), (val, new_val)):
+            for key in list(merged):
+                merged[key] = [p for p in merged[key] if p[0] < start]
+            for key, points in new.items():
+                merged.setdefault(key, []).extend(points)
+    return train, val
+
+
+def _short(key: str) -> str:
+    """Metric name without an evaluator prefix (``'x/BF@3px'``)."""
+    return key.rsplit('/', 1)[-1]
+
+
+def plot_curves(work_dir: str, out: Optional[str] = None) -> str:
+    """Draw loss, mIoU (and Boundary IoU) and boundary F-scores to a PNG.
+
+    Args:
+        work_dir (str): The run's work directory.
+        out (str, optional): PNG path. Defaults to
+            ``WORK_DIR/curves.png``.
+
+    Returns:
+        str: The PNG path.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    train, val = read_scalars(work_dir)
+    region = [k for k in val if _short(k) in ('mIoU', 'BIoU')]
+    boundary = [k for k in val if _short(k).startswith('BF@')]
+    panels = [('training loss', 'loss', ['loss'] if 'loss' in train else []),
+              ('mIoU / Boundary IoU', '%', region),
+              ('boundary F-score', '%', boundary)]
+    panels = [p for p in panels if p[2]]
+    if not panels:
+        raise SystemExit(f'no loss, mIoU or BF@ scalars in {work_dir!r}')
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
+    for ax, (title, unit, keys) in zip(axes[0], panels):
+        for key in keys:
+            series = train[key] if title == 'training loss' else val[key]
+            xs, ys = zip(*series)
+            ax.plot(
+                xs,
+                ys,
+                marker='' if len(xs) > 30 else 'o',
+                markersize=3,
+                label=_short(key))
+        ax.set_title(title)
+        ax.set_xlabel('iteration')
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3)
+        if len(keys) > 1 or title != 'training loss':
+            ax.legend(fontsize=8)
+    fig.suptitle(osp.basename(osp.normpath(work_dir)), fontsize=10)
+    fig.tight_layout()
+    out = out or osp.join(work_dir, 'curves.png')
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(
+        description='Plot loss, mIoU and boundary F-score of a run')
+    parser.add_argument('work_dir', help='work directory of the run')
+    parser.add_argument(
+        '--out', help='PNG to write (default: WORK_DIR/curves.png)')
+    args = parser.parse_args(argv)
+    print(f'[mmseg_ext] curves: {plot_curves(args.work_dir, args.out)}')
+
+
+if __name__ == '__main__':
+    main()
