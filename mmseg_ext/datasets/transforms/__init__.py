@@ -1,4 +1,6 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 from .check_seg_map import CheckSegMap
+from .generate_seg_boundary import GenerateSegBoundary
+from .remap_labels import RemapLabels
 
-__all__ = ['CheckSegMap']
+__all__ = ['CheckSegMap', 'GenerateSegBoundary', 'RemapLabels']

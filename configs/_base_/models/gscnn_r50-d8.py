@@ -1,0 +1,81 @@
+# Gated-SCNN (Takikawa et al., ICCV 2019) on ResNetV1c-50 with dilation
+# (output stride 8). Regular stream = the backbone; shape stream = the
+# GatedShapeStream neck fed with the image's Canny edges (computed on the
+# device by ShapeStreamEncoderDecoder); fusion + decoder = GSCNNHead.
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255)
+model = dict(
+    type='ShapeStreamEncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    pretrained='open-mmlab://resnet50_v1c',
+    backbone=dict(
+        type='ResNetV1c',
+        depth=50,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        dilations=(1, 1, 2, 4),
+        strides=(1, 2, 1, 1),
+        norm_cfg=norm_cfg,
+        norm_eval=False,
+        style='pytorch',
+        contract_dilation=True),
+    # Image gradients (paper: Canny), on the un-normalised image.
+    image_gradient=dict(
+        low_threshold=10., high_threshold=100., backend='auto'),
+    neck=dict(
+        type='GatedShapeStream',
+        in_channels=[256, 512, 1024, 2048],
+        # The stream starts from stage 1 (1/4), projected to 64 channels
+        # (the width of the official stream input, WRN38's mod1).
+        stream_index=0,
+        stream_in_channels=64,
+        # Gating side outputs from stages 2-4, one per gated conv.
+        in_index=(1, 2, 3),
+        channels=(32, 16, 8),
+        # Full input resolution as in the paper; 2 or 4 to save memory.
+        stride=1,
+        norm_cfg=norm_cfg,
+        align_corners=False),
+    decode_head=dict(
+        type='GSCNNHead',
+        in_channels=2048,
+        in_index=3,
+        channels=256,
+        # ASPP rates at output stride 8 (1 = the 1x1 branch).
+        dilations=(1, 12, 24, 36),
+        fine_in_index=0,
+        fine_in_channels=256,
+        fine_channels=48,
+        num_convs=2,
+        dropout_ratio=0.1,
+        num_classes=19,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        # L = CE + lambda_1 * BCE_edge + lambda_3 * dual + lambda_4 * att.
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+        loss_edge=dict(type='BoundaryBCELoss', loss_weight=20.0),
+        loss_dual=dict(type='DualTaskLoss', tau=0.5, loss_weight=1.0),
+        loss_edge_att=dict(
+            type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0)),
+    auxiliary_head=dict(
+        type='FCNHead',
+        in_channels=1024,
+        in_index=2,
+        channels=256,
+        num_convs=1,
+        concat_input=False,
+        dropout_ratio=0.1,
+        num_classes=19,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))

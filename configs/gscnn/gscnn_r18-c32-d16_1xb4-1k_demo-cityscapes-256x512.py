@@ -1,0 +1,59 @@
+# Gated-SCNN on a half-width ResNetV1c-18 (32 base channels, output stride
+# 16), trained from scratch on the embedded synthetic street scenes; sized
+# for a 2-core CPU (see configs/demo/ for the pattern). The shape stream
+# works at 1/4 of the input resolution (the paper: full resolution).
+_base_ = [
+    '../_base_/models/gscnn_r50-d8.py',
+    'mmseg::_base_/default_runtime.py',
+    '../_base_/datasets/demo_cityscapes.py',
+    '../_base_/schedules/schedule_demo.py',
+]
+custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
+crop_size = (256, 256)
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    # Offline machines cannot download ImageNet weights: random init.
+    pretrained=None,
+    backbone=dict(
+        depth=18,
+        stem_channels=32,
+        base_channels=32,
+        strides=(1, 2, 2, 1),
+        dilations=(1, 1, 1, 2),
+        norm_cfg=norm_cfg),
+    neck=dict(
+        in_channels=[32, 64, 128, 256],
+        stream_in_channels=16,
+        channels=(16, 8, 4),
+        stride=4,
+        norm_cfg=norm_cfg),
+    decode_head=dict(
+        in_channels=256,
+        channels=64,
+        # Rates for the 16x16 .. 16x32 maps of output stride 16.
+        dilations=(1, 3, 6, 9),
+        fine_in_channels=32,
+        fine_channels=24,
+        norm_cfg=norm_cfg),
+    auxiliary_head=dict(in_channels=128, channels=64, norm_cfg=norm_cfg))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckSegMap', num_classes=19),
+    dict(
+        type='RandomResize',
+        scale=(512, 256),
+        ratio_range=(0.75, 1.5),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='GenerateSegBoundary', radius=2),
+    dict(type='PackSegInputs')
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+tta_model = dict(type='ShapeStreamTTAModel')
+default_hooks = dict(
+    visualization=dict(type='SegVisualizationHook', draw=True, interval=12))
+randomness = dict(seed=0)

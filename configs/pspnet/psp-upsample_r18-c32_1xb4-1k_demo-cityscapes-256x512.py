@@ -1,0 +1,56 @@
+# PSPUpsampleHead with class-presence supervision on a half-width
+# ResNetV1c-18 (32 base channels, output stride 16), trained from scratch
+# on the embedded synthetic street scenes; CPU-sized like configs/demo/.
+# Narrow head: 128-wide bottleneck, three x2 blocks (64, 32, 32) predicting
+# at 1/2 resolution.
+_base_ = [
+    '../_base_/models/psp-upsample_r50-d8.py',
+    'mmseg::_base_/default_runtime.py',
+    '../_base_/datasets/demo_cityscapes.py',
+    '../_base_/schedules/schedule_demo.py',
+]
+custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
+crop_size = (256, 256)
+data_preprocessor = dict(size=crop_size)
+model = dict(
+    data_preprocessor=data_preprocessor,
+    # Offline machines cannot download ImageNet weights: random init.
+    pretrained=None,
+    backbone=dict(
+        depth=18,
+        stem_channels=32,
+        base_channels=32,
+        strides=(1, 2, 2, 1),
+        dilations=(1, 1, 1, 2)),
+    decode_head=dict(
+        in_channels=256, bottleneck_channels=128,
+        upsample_channels=(64, 32, 32)),
+    auxiliary_head=[
+        dict(
+            type='FCNHead',
+            in_channels=128,
+            in_index=2,
+            channels=64,
+            num_convs=1,
+            concat_input=False,
+            dropout_ratio=0.1,
+            num_classes=19,
+            norm_cfg=dict(type='SyncBN', requires_grad=True),
+            loss_decode=dict(
+                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
+        dict(
+            type='ClassPresenceHead',
+            in_channels=128,
+            in_index=2,
+            channels=64,
+            num_classes=19,
+            loss_decode=dict(
+                type='CrossEntropyLoss',
+                use_sigmoid=True,
+                avg_non_ignore=True,
+                loss_weight=0.4,
+                loss_name='loss_presence'))
+    ])
+default_hooks = dict(
+    visualization=dict(type='SegVisualizationHook', draw=True, interval=12))
+randomness = dict(seed=0)

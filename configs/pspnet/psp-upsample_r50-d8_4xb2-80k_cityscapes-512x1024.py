@@ -1,0 +1,12 @@
+# PSPUpsampleHead, ResNetV1c-50-D8, Cityscapes 512x1024 crops, 80k
+# iterations at batch 8 (mmseg's PSPNet recipe: SGD lr 0.01, poly).
+_base_ = [
+    '../_base_/models/psp-upsample_r50-d8.py',
+    'mmseg::_base_/datasets/cityscapes.py',
+    'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_80k.py'
+]
+custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
+crop_size = (512, 1024)
+data_preprocessor = dict(size=crop_size)
+model = dict(data_preprocessor=data_preprocessor)

@@ -1,0 +1,14 @@
+# PSPUpsampleHead, ResNetV1c-50-D8, ADE20K 512x512 crops, 160k iterations
+# at batch 16 (mmseg's PSPNet recipe).
+_base_ = [
+    '../_base_/models/psp-upsample_r50-d8.py',
+    'mmseg::_base_/datasets/ade20k.py', 'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_160k.py'
+]
+custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
+crop_size = (512, 512)
+data_preprocessor = dict(size=crop_size)
+model = dict(
+    data_preprocessor=data_preprocessor,
+    decode_head=dict(num_classes=150),
+    auxiliary_head=dict(num_classes=150))

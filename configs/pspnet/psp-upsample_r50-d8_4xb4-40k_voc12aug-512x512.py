@@ -1,0 +1,15 @@
+# PSPUpsampleHead, ResNetV1c-50-D8, PASCAL VOC 2012 + SBD (train_aug)
+# 512x512 crops, 40k iterations at batch 16 (mmseg's PSPNet recipe).
+_base_ = [
+    '../_base_/models/psp-upsample_r50-d8.py',
+    'mmseg::_base_/datasets/pascal_voc12_aug.py',
+    'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_40k.py'
+]
+custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
+crop_size = (512, 512)
+data_preprocessor = dict(size=crop_size)
+model = dict(
+    data_preprocessor=data_preprocessor,
+    decode_head=dict(num_classes=21),
+    auxiliary_head=dict(num_classes=21))

@@ -1,0 +1,16 @@
+_base_ = [
+    '../_base_/models/refinenet_r50-d32.py',
+    'mmseg::_base_/datasets/ade20k.py', 'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_80k.py'
+]
+custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
+crop_size = (512, 512)
+data_preprocessor = dict(size=crop_size)
+model = dict(
+    data_preprocessor=data_preprocessor,
+    pretrained='open-mmlab://resnet101_v1c',
+    backbone=dict(depth=101),
+    decode_head=dict(num_classes=150))
+# The paper trains the backbone at 0.1x the decoder's learning rate.
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))

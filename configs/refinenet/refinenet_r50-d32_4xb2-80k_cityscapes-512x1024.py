@@ -1,0 +1,12 @@
+_base_ = [
+    '../_base_/models/refinenet_r50-d32.py',
+    'mmseg::_base_/datasets/cityscapes.py', 'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_80k.py'
+]
+custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
+crop_size = (512, 1024)
+data_preprocessor = dict(size=crop_size)
+model = dict(data_preprocessor=data_preprocessor)
+# The paper trains the backbone at 0.1x the decoder's learning rate.
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))

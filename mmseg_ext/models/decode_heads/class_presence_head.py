@@ -1,0 +1,171 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Image-level class-presence supervision as an mmseg auxiliary head."""
+from typing import List, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.registry import MODELS
+from torch import Tensor
+
+
+def class_presence_targets(labels: Union[Tensor, Sequence[Tensor]],
+                           num_classes: int,
+                           ignore_index: int = 255) -> Tensor:
+    """Multi-hot vector of the classes present in each label map.
+
+    Args:
+        labels (Tensor | Sequence[Tensor]): Label maps, a (N, 1, H, W) or
+            (N, H, W) tensor or N tensors of any shape (sizes may differ).
+        num_classes (int): Number of classes ``K``.
+        ignore_index (int): Label ignored (never counted as present).
+
+    Returns:
+        Tensor: (N, K) float tensor, 1 where the class occurs in the map.
+
+    Raises:
+        ValueError: If a map holds an id outside ``[0, K)`` that is not
+            ``ignore_index``.
+    """
+    targets = []
+    for label in labels:
+        ids = torch.unique(label).long()
+        ids = ids[ids != ignore_index]
+        bad = ids[(ids < 0) | (ids >= num_classes)]
+        if bad.numel():
+            raise ValueError(
+                f'class_presence_targets: label ids {bad.tolist()} are '
+                f'outside [0, {num_classes}) and not the ignore index '
+                f'{ignore_index}')
+        present = torch.zeros(num_classes, device=label.device)
+        present[ids] = 1.
+        targets.append(present)
+    return torch.stack(targets)
+
+
+@MODELS.register_module()
+class ClassPresenceHead(BaseDecodeHead):
+    """Predict which classes occur in the image, as auxiliary supervision.
+
+    The image-level classifier of the community pspnet-pytorch model, as an
+    mmseg ``auxiliary_head``: the selected deep features (by default
+    ``in_index=2``, the stage-3 features the seed pools) are global
+    max-pooled, passed through an MLP (1x1 conv = linear layer with
+    ``channels`` hidden units and ``act_cfg``, then ``conv_seg`` as the output
+    layer) and trained with binary cross-entropy against the multi-hot set of
+    classes present in the ground truth (``ignore_index`` excluded). This is
+    not the paper's pixel-wise deep supervision (mmseg's ``FCNHead`` aux);
+    both can be listed together in ``auxiliary_head``.
+
+    The losses carry ``loss_name`` (default ``'loss_presence'``) and the
+    per-class presence accuracy in percent is logged as ``'acc_presence'``
+    (no ``'loss'`` in the key, so it is not summed into the total loss).
+    ``EncoderDecoder`` only calls auxiliary heads for losses; calling
+    ``predict`` raises, since the head yields no segmentation map. Use
+    :meth:`predict_presence` for the probabilities.
+
+    The MLP has no normalisation layer whatever ``norm_cfg`` says: it sees
+    one vector per image, and BatchNorm on it fails at batch size 1.
+
+    Args:
+        loss_decode (dict | Sequence[dict]): Sigmoid (multi-label) losses
+            taking (N, K) logits and (N, K) targets; set the weight here.
+            Default ``CrossEntropyLoss(use_sigmoid=True, loss_weight=0.4,
+            loss_name='loss_presence')``.
+        dropout_ratio (float): Dropout before the output layer. Default 0.
+        **kwargs: Passed to ``BaseDecodeHead`` (``in_channels``,
+            ``channels`` = hidden width, ``num_classes``, ``in_index``...).
+    """
+
+    def __init__(self,
+                 loss_decode: Union[dict, Sequence[dict]] = dict(
+                     type='CrossEntropyLoss',
+                     use_sigmoid=True,
+                     avg_non_ignore=True,
+                     loss_weight=0.4,
+                     loss_name='loss_presence'),
+                 dropout_ratio: float = 0.,
+                 **kwargs) -> None:
+        super().__init__(
+            loss_decode=loss_decode, dropout_ratio=dropout_ratio, **kwargs)
+        if self.input_transform == 'multiple_select':
+            raise ValueError(f'{type(self).__name__} takes one feature map: '
+                             "input_transform='multiple_select' is not "
+                             'supported')
+        if self.out_channels != self.num_classes:
+            raise ValueError(
+                f'{type(self).__name__} predicts one logit per class: '
+                f'out_channels ({self.out_channels}) must equal num_classes '
+                f'({self.num_classes})')
+        for loss in self._losses():
+            if not getattr(loss, 'use_sigmoid', False):
+                raise ValueError(
+                    f'{type(self).__name__} is multi-label: loss_decode must '
+                    'be a sigmoid loss such as CrossEntropyLoss('
+                    f'use_sigmoid=True), got {type(loss).__name__} with '
+                    f"use_sigmoid={getattr(loss, 'use_sigmoid', None)}")
+        self.hidden = ConvModule(
+            self.in_channels,
+            self.channels,
+            1,
+            conv_cfg=self.conv_cfg,
+            norm_cfg=None,
+            act_cfg=self.act_cfg)
+
+    def _losses(self) -> List[nn.Module]:
+        if isinstance(self.loss_decode, nn.ModuleList):
+            return list(self.loss_decode)
+        return [self.loss_decode]
+
+    def forward(self, inputs: Tuple[Tensor]) -> Tensor:
+        """Multi-level features -> (N, num_classes) presence logits."""
+        x = self._transform_inputs(inputs)
+        if x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'{type(self).__name__} expects {self.in_channels} input '
+                f'channels (in_index={self.in_index}) but got a feature map '
+                f'of shape {tuple(x.shape)}')
+        x = F.adaptive_max_pool2d(x, 1)
+        return self.cls_seg(self.hidden(x)).flatten(1)
+
+    def loss_by_feat(self, seg_logits: Tensor,
+                     batch_data_samples: list) -> dict:
+        """Presence losses and accuracy.
+
+        Args:
+            seg_logits (Tensor): (N, K) presence logits from :meth:`forward`.
+            batch_data_samples (list[SegDataSample]): Samples with
+                ``gt_sem_seg``.
+
+        Returns:
+            dict[str, Tensor]: Each loss under its ``loss_name`` and
+            ``acc_presence``, the percentage of correct (image, class)
+            presence decisions at probability 0.5.
+        """
+        logits = seg_logits.float()
+        targets = class_presence_targets(
+            [sample.gt_sem_seg.data for sample in batch_data_samples],
+            self.num_classes, self.ignore_index).to(logits)
+        losses = dict()
+        for loss_decode in self._losses():
+            value = loss_decode(
+                logits, targets, ignore_index=self.ignore_index)
+            name = loss_decode.loss_name
+            losses[name] = losses[name] + value if name in losses else value
+        correct = (logits.detach() > 0) == targets.bool()
+        losses['acc_presence'] = correct.float().mean() * 100
+        return losses
+
+    def predict_presence(self, inputs: Tuple[Tensor]) -> Tensor:
+        """Multi-level features -> (N, num_classes) presence probabilities."""
+        return self.forward(inputs).sigmoid()
+
+    def predict_by_feat(self, seg_logits: Tensor,
+                        batch_img_metas: List[dict]) -> Tensor:
+        raise RuntimeError(
+            f'{type(self).__name__} predicts image-level class presence, not '
+            'a segmentation map: use it in auxiliary_head (only used for '
+            'losses), not as decode_head; call predict_presence() for the '
+            'probabilities')

@@ -1,0 +1,151 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+from typing import List, Optional, Sequence
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import ConvModule
+from mmseg.models.decode_heads.aspp_head import ASPPModule
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from torch import Tensor
+
+from .shape_stream_mixin import ShapeStreamLossMixin
+
+
+@MODELS.register_module()
+class GSCNNHead(ShapeStreamLossMixin, BaseDecodeHead):
+    """Gated-SCNN: Gated Shape CNNs for Semantic Segmentation.
+
+    This head is the fusion module and decoder of `Gated-SCNN
+    <https://arxiv.org/abs/1907.05740>`_ (Sec. 3.3): ASPP on the deepest
+    features with an image-pooling branch and an *edge* branch (the
+    shape stream's boundary map fused with the image gradients, resized to
+    the ASPP resolution, then 1x1 conv), a linear 1x1 projection of the ASPP
+    concatenation, upsampling to the fine features (linearly projected to
+    ``fine_channels``), concatenation and ``num_convs`` 3x3 convs, as in the
+    authors' release. It consumes the output of
+    :class:`~mmseg_ext.models.necks.GatedShapeStream`: ``in_index`` and
+    ``fine_in_index`` index the backbone features, the edge maps are found
+    by the neck's layout. Training adds the shape-stream losses of
+    :class:`ShapeStreamLossMixin` to ``loss_decode``.
+
+    Args:
+        dilations (Sequence[int]): Dilation rates of the ASPP branches (1 is
+            the 1x1 branch). Default: (1, 12, 24, 36), the official rates
+            at output stride 8 (use (1, 6, 12, 18) at stride 16).
+        fine_in_index (int): Backbone output used as fine features.
+        fine_in_channels (int): Channels of that output.
+        fine_channels (int): Channels of its projection. Default: 48.
+        num_convs (int): 3x3 convs of the decoder. Default: 2.
+        loss_edge (dict, optional): Boundary loss on the edge logits
+            (``lambda_1``). Default: ``BoundaryBCELoss`` with weight 20.
+        loss_edge_att (dict, optional): Edge-attention CE (``lambda_4``).
+            Default: ``EdgeAttentionLoss`` with threshold 0.8, weight 1.
+        loss_dual (dict, optional): Dual-task loss (``lambda_3``).
+            Default: ``DualTaskLoss`` with weight 1.
+        **kwargs: ``BaseDecodeHead`` arguments (``in_channels`` and
+            ``in_index`` of the ASPP input, ``channels``...).
+    """
+
+    def __init__(self,
+                 fine_in_channels: int,
+                 fine_in_index: int = 0,
+                 fine_channels: int = 48,
+                 dilations: Sequence[int] = (1, 12, 24, 36),
+                 num_convs: int = 2,
+                 loss_edge: Optional[dict] = dict(
+                     type='BoundaryBCELoss', loss_weight=20.0),
+                 loss_edge_att: Optional[dict] = dict(
+                     type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0),
+                 loss_dual: Optional[dict] = dict(
+                     type='DualTaskLoss', loss_weight=1.0),
+                 **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(self.in_channels, int):
+            raise ValueError(
+                'GSCNNHead takes one ASPP input: in_channels must be an int '
+                f'(with an int in_index), got {self.in_channels}')
+        if num_convs < 1 or not dilations:
+            raise ValueError('GSCNNHead: num_convs >= 1 and at least one '
+                             f'dilation needed, got {num_convs}, '
+                             f'{dilations}')
+        self.fine_in_index = fine_in_index
+        self.fine_in_channels = fine_in_channels
+        self.dilations = tuple(dilations)
+        conv_kwargs = dict(
+            conv_cfg=self.conv_cfg,
+            norm_cfg=self.norm_cfg,
+            act_cfg=self.act_cfg)
+        self.image_pool = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1),
+            ConvModule(self.in_channels, self.channels, 1, **conv_kwargs))
+        self.edge_branch = ConvModule(1, self.channels, 1, **conv_kwargs)
+        self.aspp_modules = ASPPModule(self.dilations, self.in_channels,
+                                       self.channels, **conv_kwargs)
+        self.aspp_bottleneck = ConvModule(
+            (len(self.dilations) + 2) * self.channels,
+            self.channels,
+            1,
+            bias=False,
+            conv_cfg=self.conv_cfg,
+            norm_cfg=None,
+            act_cfg=None)
+        self.fine_bottleneck = ConvModule(
+            fine_in_channels,
+            fine_channels,
+            1,
+            bias=False,
+            conv_cfg=self.conv_cfg,
+            norm_cfg=None,
+            act_cfg=None)
+        self.decoder = nn.Sequential(*[
+            ConvModule(
+                (fine_channels + self.channels) if i == 0 else self.channels,
+                self.channels,
+                3,
+                padding=1,
+                **conv_kwargs) for i in range(num_convs)
+        ])
+        self._init_shape_stream_losses(loss_edge, loss_edge_att, loss_dual)
+
+    def _forward_feature(self, inputs: List[Tensor]) -> Tensor:
+        """Decoder features (N, channels, h_fine, w_fine).
+
+        Args:
+            inputs (list[Tensor]): The ``GatedShapeStream`` output.
+        """
+        feats, _, fused_edge = self._split_shape_stream(inputs)
+        fine = feats[self.fine_in_index]
+        if fine.shape[1] != self.fine_in_channels:
+            raise ValueError(
+                f'GSCNNHead: fine features (backbone output '
+                f'{self.fine_in_index}) have {fine.shape[1]} channels, '
+                f'fine_in_channels={self.fine_in_channels}')
+        x = self._transform_inputs(feats)
+        size = x.shape[2:]
+        edge = resize(
+            fused_edge.to(x.dtype),
+            size=size,
+            mode='bilinear',
+            align_corners=self.align_corners)
+        branches = [
+            resize(
+                self.image_pool(x),
+                size=size,
+                mode='bilinear',
+                align_corners=self.align_corners),
+            self.edge_branch(edge), *self.aspp_modules(x)
+        ]
+        out = self.aspp_bottleneck(torch.cat(branches, dim=1))
+        fine = self.fine_bottleneck(fine)
+        out = resize(
+            out,
+            size=fine.shape[2:],
+            mode='bilinear',
+            align_corners=self.align_corners)
+        return self.decoder(torch.cat([fine, out], dim=1))
+
+    def forward(self, inputs: List[Tensor]) -> Tensor:
+        """Seg logits (N, num_classes, h_fine, w_fine)."""
+        return self.cls_seg(self._forward_feature(inputs))

@@ -1,0 +1,341 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Building blocks of RefineNet (Lin et al., CVPR 2017).
+
+`RefineNet: Multi-Path Refinement Networks for High-Resolution Semantic
+Segmentation <https://arxiv.org/abs/1611.06612>`_, Sec. 3.2 and Fig. 2:
+
+* :class:`ResidualConvUnit` (RCU, Fig. 2b): ReLU-conv-ReLU-conv plus the
+  identity. Pre-activation with *out-of-place* ReLUs, so the residual input
+  is never overwritten (the public ports that used ``inplace=True`` here
+  silently discarded the RCU output).
+* :class:`MultiResolutionFusion` (MRF, Fig. 2c): one conv per input path,
+  resize to the largest input's exact size, sum.
+* :class:`ChainedResidualPool` (CRP, Fig. 2d): ReLU, then a chain of
+  stride-1 max-pool + conv blocks whose outputs are all summed onto the
+  (activated) input.
+* :class:`RefineNetBlock` (Fig. 2a): adaptation conv + RCUs on the backbone
+  feature, MRF with the coarser block's output, CRP, output RCUs.
+
+All resizing targets the other tensor's exact ``(H, W)``, so any input size
+works (odd, non-square, not a multiple of the output stride).
+"""
+from typing import List, Optional, Sequence
+
+import torch.nn as nn
+from mmcv.cnn import ConvModule, build_activation_layer
+from mmseg.models.utils import resize
+from torch import Tensor
+
+#: The CRP orders: the paper's Fig. 2d pools then convolves; the "improved"
+#: pooling of the official MATLAB training code convolves then pools.
+CRP_ORDERS = ('pool_conv', 'conv_pool')
+#: Activations that take an ``inplace`` argument.
+_INPLACE_ACTS = ('ReLU', 'ReLU6', 'LeakyReLU', 'ELU', 'Hardswish', 'SiLU')
+
+
+def _out_of_place(act_cfg: Optional[dict]) -> Optional[dict]:
+    """The activation config with ``inplace=False`` forced where it applies.
+
+    RCU and CRP activate tensors that are also used as the residual, so an
+    in-place activation would overwrite the identity path.
+    """
+    if act_cfg is None:
+        return None
+    act_cfg = dict(act_cfg)
+    if 'inplace' in act_cfg or act_cfg.get('type') in _INPLACE_ACTS:
+        act_cfg['inplace'] = False
+    return act_cfg
+
+
+def _check_kernel_size(name: str, kernel_size: int) -> None:
+    if not (isinstance(kernel_size, int) and kernel_size > 0
+            and kernel_size % 2 == 1):
+        raise ValueError(f'{name} must be a positive odd int (same-size '
+                         f'padding), got {kernel_size!r}')
+
+
+class ResidualConvUnit(nn.Module):
+    """Residual Conv Unit: ``x + conv2(act(conv1(act(x))))``.
+
+    Args:
+        channels (int): Input and output channels :math:`C`.
+        kernel_size (int): Conv kernel size (3 in the paper).
+        conv_cfg (dict | None): Config of the conv layers.
+        norm_cfg (dict | None): Config of the norm layers (``None`` in the
+            paper: RefineNet's decoder has no normalisation).
+        act_cfg (dict | None): Config of the pre-activations.
+
+    Shape:
+        Input and output: :math:`(N, C, H, W)`.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 kernel_size: int = 3,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = dict(type='ReLU')):
+        super().__init__()
+        _check_kernel_size('ResidualConvUnit kernel_size', kernel_size)
+        common = dict(
+            padding=kernel_size // 2,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=_out_of_place(act_cfg),
+            inplace=False,
+            order=('act', 'conv', 'norm'))
+        # Bias layout of the official port: the first conv has a bias, the
+        # second not (unless a norm layer follows, which makes it useless).
+        self.conv1 = ConvModule(
+            channels, channels, kernel_size, bias=norm_cfg is None, **common)
+        self.conv2 = ConvModule(
+            channels, channels, kernel_size, bias=False, **common)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.conv2(self.conv1(x))
+
+
+class MultiResolutionFusion(nn.Module):
+    """Multi-Resolution Fusion of several paths into one.
+
+    Each path goes through its own conv (at its own resolution), is resized
+    bilinearly to the exact size of the largest input and the results are
+    summed.
+
+    Args:
+        in_channels (Sequence[int]): Channels of each input path.
+        channels (int): Output channels :math:`C`.
+        kernel_size (int): Conv kernel size (3 in the paper, 1 in
+            Light-Weight RefineNet).
+        conv_cfg (dict | None): Config of the conv layers.
+        norm_cfg (dict | None): Config of the norm layers.
+        align_corners (bool): ``align_corners`` of the bilinear resize.
+
+    Shape:
+        Inputs: a list of :math:`(N, C_i, H_i, W_i)`. Output:
+        :math:`(N, C, H_{max}, W_{max})` of the input with the largest area.
+    """
+
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 channels: int,
+                 kernel_size: int = 3,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: Optional[dict] = None,
+                 align_corners: bool = False):
+        super().__init__()
+        _check_kernel_size('MultiResolutionFusion kernel_size', kernel_size)
+        self.align_corners = align_corners
+        self.convs = nn.ModuleList(
+            ConvModule(
+                in_ch,
+                channels,
+                kernel_size,
+                padding=kernel_size // 2,
+                bias=False,
+                conv_cfg=conv_cfg,
+                norm_cfg=norm_cfg,
+                act_cfg=None) for in_ch in in_channels)
+
+    def forward(self, inputs: List[Tensor]) -> Tensor:
+        if len(inputs) != len(self.convs):
+            raise ValueError(f'MultiResolutionFusion expects {len(self.convs)}'
+                             f' inputs, got {len(inputs)}')
+        size = max((x.shape[2:] for x in inputs), key=lambda s: s[0] * s[1])
+        out = None
+        for conv, x in zip(self.convs, inputs):
+            x = conv(x)
+            if x.shape[2:] != size:
+                x = resize(
+                    x,
+                    size=size,
+                    mode='bilinear',
+                    align_corners=self.align_corners)
+            out = x if out is None else out + x
+        return out
+
+
+class ChainedResidualPool(nn.Module):
+    """Chained Residual Pooling.
+
+    ``x = act(x)``; then ``path = conv(pool(path))`` (or ``pool(conv(path))``
+    with ``order='conv_pool'``) ``num_blocks`` times, starting from ``x``,
+    each ``path`` being added onto ``x``.
+
+    Args:
+        channels (int): Input and output channels :math:`C`.
+        num_blocks (int): Pool + conv blocks in the chain (4 in the official
+            code; 0 leaves only the activation).
+        pool_size (int): Stride-1 max-pool window (5 in the paper).
+        kernel_size (int): Conv kernel size (3 in the paper, 1 in
+            Light-Weight RefineNet).
+        order (str): ``'pool_conv'`` (paper, official PyTorch ports) or
+            ``'conv_pool'`` (the "improved" pooling of the MATLAB code).
+        conv_cfg (dict | None): Config of the conv layers.
+        norm_cfg (dict | None): Config of the norm layers.
+        act_cfg (dict | None): Config of the leading activation.
+
+    Shape:
+        Input and output: :math:`(N, C, H, W)`.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 num_blocks: int = 4,
+                 pool_size: int = 5,
+                 kernel_size: int = 3,
+                 order: str = 'pool_conv',
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = dict(type='ReLU')):
+        super().__init__()
+        if order not in CRP_ORDERS:
+            raise ValueError(f'ChainedResidualPool order must be one of '
+                             f'{CRP_ORDERS}, got {order!r}')
+        if not (isinstance(num_blocks, int) and num_blocks >= 0):
+            raise ValueError('ChainedResidualPool num_blocks must be an int '
+                             f'>= 0, got {num_blocks!r}')
+        _check_kernel_size('ChainedResidualPool pool_size', pool_size)
+        _check_kernel_size('ChainedResidualPool kernel_size', kernel_size)
+        self.order = order
+        if act_cfg is None:
+            self.activate = nn.Identity()
+        else:
+            self.activate = build_activation_layer(_out_of_place(act_cfg))
+        self.pool = nn.MaxPool2d(pool_size, stride=1, padding=pool_size // 2)
+        self.convs = nn.ModuleList(
+            ConvModule(
+                channels,
+                channels,
+                kernel_size,
+                padding=kernel_size // 2,
+                bias=False,
+                conv_cfg=conv_cfg,
+                norm_cfg=norm_cfg,
+                act_cfg=None) for _ in range(num_blocks))
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.activate(x)
+        path = x
+        for conv in self.convs:
+            if self.order == 'pool_conv':
+                path = conv(self.pool(path))
+            else:
+                path = self.pool(conv(path))
+            x = x + path
+        return x
+
+
+class RefineNetBlock(nn.Module):
+    """One RefineNet block of the cascade.
+
+    ``feature`` (a backbone stage) goes through the adaptation conv and
+    ``num_adapt_rcus`` RCUs; if the block has a coarser input (the previous
+    block's output), both are fused by :class:`MultiResolutionFusion`;
+    then :class:`ChainedResidualPool` and ``num_output_rcus`` RCUs.
+
+    Args:
+        in_channels (int): Channels of the backbone feature.
+        channels (int): Width :math:`C` of the block.
+        coarser_channels (int | None): Channels of the previous (coarser)
+            block's output; ``None`` for the first block of the cascade,
+            which has a single path and no fusion.
+        num_adapt_rcus (int): RCUs after the adaptation conv (2).
+        num_output_rcus (int): RCUs at the block output (3 in the official
+            code, 1 + 2 extra on the last block in the paper's text).
+        conv_kernel_size (int): Kernel of the adaptation, MRF and CRP convs.
+        rcu_kernel_size (int): Kernel of the RCU convs.
+        crp_num_blocks (int): See :class:`ChainedResidualPool`.
+        crp_pool_size (int): See :class:`ChainedResidualPool`.
+        crp_order (str): See :class:`ChainedResidualPool`.
+        conv_cfg, norm_cfg, act_cfg (dict | None): Layer configs.
+        align_corners (bool): ``align_corners`` of the MRF resize.
+
+    Shape:
+        ``feature``: :math:`(N, C_{in}, H, W)`; ``coarser``:
+        :math:`(N, C_{coarser}, H', W')` or ``None``. Output:
+        :math:`(N, C, H, W)` (the larger of the two sizes).
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 channels: int,
+                 coarser_channels: Optional[int] = None,
+                 num_adapt_rcus: int = 2,
+                 num_output_rcus: int = 3,
+                 conv_kernel_size: int = 3,
+                 rcu_kernel_size: int = 3,
+                 crp_num_blocks: int = 4,
+                 crp_pool_size: int = 5,
+                 crp_order: str = 'pool_conv',
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = dict(type='ReLU'),
+                 align_corners: bool = False):
+        super().__init__()
+        _check_kernel_size('RefineNetBlock conv_kernel_size', conv_kernel_size)
+        for name, value in (('num_adapt_rcus', num_adapt_rcus),
+                            ('num_output_rcus', num_output_rcus)):
+            if not (isinstance(value, int) and value >= 0):
+                raise ValueError(f'RefineNetBlock {name} must be an int >= 0,'
+                                 f' got {value!r}')
+        layer_cfgs = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg)
+        self.adapt_conv = ConvModule(
+            in_channels,
+            channels,
+            conv_kernel_size,
+            padding=conv_kernel_size // 2,
+            bias=False,
+            act_cfg=None,
+            **layer_cfgs)
+        self.adapt_rcus = nn.Sequential(*[
+            ResidualConvUnit(
+                channels, rcu_kernel_size, act_cfg=act_cfg, **layer_cfgs)
+            for _ in range(num_adapt_rcus)
+        ])
+        self.fusion = None
+        if coarser_channels is not None:
+            self.fusion = MultiResolutionFusion((channels, coarser_channels),
+                                                channels,
+                                                conv_kernel_size,
+                                                align_corners=align_corners,
+                                                **layer_cfgs)
+        self.crp = ChainedResidualPool(
+            channels,
+            crp_num_blocks,
+            crp_pool_size,
+            conv_kernel_size,
+            crp_order,
+            act_cfg=act_cfg,
+            **layer_cfgs)
+        self.output_rcus = nn.Sequential(*[
+            ResidualConvUnit(
+                channels, rcu_kernel_size, act_cfg=act_cfg, **layer_cfgs)
+            for _ in range(num_output_rcus)
+        ])
+        self._reset_conv_parameters()
+
+    def _reset_conv_parameters(self) -> None:
+        """PyTorch's default conv init, as in the official PyTorch ports.
+
+        ``ConvModule`` initialises with Kaiming (fan_out, ReLU); without
+        normalisation the residual sums of the RCUs and CRPs then grow by
+        orders of magnitude through the cascade (logits ~1e6 at init),
+        while the default init keeps them at the input's scale.
+        """
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                m.reset_parameters()
+
+    def forward(self,
+                feature: Tensor,
+                coarser: Optional[Tensor] = None) -> Tensor:
+        if (coarser is None) != (self.fusion is None):
+            raise ValueError(
+                'RefineNetBlock: a coarser input is '
+                f'{"required" if self.fusion is not None else "not expected"}'
+                ' (blocks after the first fuse the previous block output)')
+        x = self.adapt_rcus(self.adapt_conv(feature))
+        if self.fusion is not None:
+            x = self.fusion([x, coarser])
+        return self.output_rcus(self.crp(x))

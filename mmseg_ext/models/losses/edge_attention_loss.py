@@ -1,0 +1,133 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Edge-attention loss: segmentation CE on predicted boundaries."""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmseg.registry import MODELS
+from torch import Tensor
+
+from .boundary_loss_utils import (autocast_disabled, check_4d, check_class_ids,
+                                  label_map, resize_to)
+
+
+def edge_attention_loss(seg_logits: Tensor,
+                        seg_label: Tensor,
+                        edge_logits: Tensor,
+                        threshold: float = 0.8,
+                        ignore_index: int = 255) -> Tensor:
+    """Cross-entropy on the pixels the shape stream calls boundaries.
+
+    Gated-SCNN's regulariser from the boundaries to the segmentation (the
+    paper's :math:`L^{reg\\leftarrow}`, weight :math:`\\lambda_4`): with
+    :math:`\\sigma(e)` the predicted boundary probability, :math:`\\hat y`
+    the one-hot label and :math:`p` the segmentation probabilities,
+
+    .. math::
+
+        L = \\frac{1}{|S|} \\sum_{j \\in S} -\\sum_k \\hat y_j^k
+            \\log p_j^k, \\qquad
+        S = \\{ j : \\sigma(e_j) > \\mathrm{thrs},\\ y_j \\ne
+            \\mathrm{ignore} \\}.
+
+    The selection :math:`S` is a hard mask computed without gradient, as in
+    the official code: no gradient flows into ``edge_logits``; the loss
+    trains the segmentation on the predicted boundaries only. When
+    :math:`S` is empty the loss is 0 (the official code returns NaN).
+
+    Args:
+        seg_logits (Tensor): ``(N, C, H', W')`` segmentation logits;
+            resized bilinearly to the label size if needed.
+        seg_label (Tensor): ``(N, H, W)`` (or ``(N, 1, H, W)``) class ids.
+        edge_logits (Tensor): ``(N, 1, H'', W'')`` boundary logits;
+            resized bilinearly to the label size if needed.
+        threshold (float): :math:`\\mathrm{thrs}` on the boundary
+            probability. Default 0.8.
+        ignore_index (int): Label of pixels to skip. Default 255.
+
+    Returns:
+        Tensor: Scalar float32 loss, part of the graph even when 0.
+    """
+    owner = 'EdgeAttentionLoss'
+    check_4d(seg_logits, 'seg_logits', owner)
+    check_4d(edge_logits, 'edge_logits', owner)
+    label = label_map(seg_label, seg_logits.shape[0], owner)
+    if edge_logits.shape[0] != seg_logits.shape[0] \
+            or edge_logits.shape[1] != 1:
+        raise ValueError(
+            f'{owner}: edge_logits must be (N, 1, H, W) with N = '
+            f'{seg_logits.shape[0]}, got {tuple(edge_logits.shape)}.')
+    check_class_ids(label, seg_logits.shape[1], ignore_index, owner)
+    with autocast_disabled(seg_logits):
+        logits = resize_to(seg_logits.float(), label.shape[1:])
+        with torch.no_grad():
+            edge = resize_to(edge_logits.detach().float(), label.shape[1:])
+            selected = (edge[:, 0].sigmoid() > threshold) \
+                & (label != ignore_index)
+            num_selected = selected.sum()
+        target = torch.where(selected, label, ignore_index)
+        loss = F.cross_entropy(
+            logits, target, ignore_index=ignore_index, reduction='sum')
+        # an empty selection gives a 0 that is still part of the graph
+        return loss / num_selected.clamp(min=1).float()
+
+
+@MODELS.register_module()
+class EdgeAttentionLoss(nn.Module):
+    """Edge-attention loss of Gated-SCNN (:math:`L^{reg\\leftarrow}`).
+
+    See :func:`edge_attention_loss`. Gradients flow into the segmentation
+    logits only; the edge logits act as a (non-differentiable) selection.
+
+    Args:
+        threshold (float): Boundary-probability threshold ``thrs`` above
+            which a pixel is supervised. Default 0.8 (official value).
+        loss_weight (float): Weight of the loss. Default 1.0.
+        ignore_index (int): Label of pixels to skip. Default 255.
+        loss_name (str): Name of the loss item. Default ``'loss_edge_att'``.
+    """
+
+    def __init__(self,
+                 threshold: float = 0.8,
+                 loss_weight: float = 1.0,
+                 ignore_index: int = 255,
+                 loss_name: str = 'loss_edge_att') -> None:
+        super().__init__()
+        if not 0.0 <= threshold < 1.0:
+            raise ValueError('EdgeAttentionLoss: threshold must be in '
+                             f'[0, 1), got {threshold!r}.')
+        self.threshold = threshold
+        self.loss_weight = loss_weight
+        self.ignore_index = ignore_index
+        self._loss_name = loss_name
+
+    def forward(self,
+                seg_logits: Tensor,
+                seg_label: Tensor,
+                edge_logits: Tensor,
+                ignore_index: Optional[int] = None) -> Tensor:
+        """Compute the weighted loss.
+
+        Args:
+            seg_logits (Tensor): ``(N, C, H', W')`` segmentation logits.
+            seg_label (Tensor): ``(N, H, W)`` class ids.
+            edge_logits (Tensor): ``(N, 1, H'', W'')`` boundary logits.
+            ignore_index (int, optional): Overrides ``self.ignore_index``.
+
+        Returns:
+            Tensor: Scalar float32 loss.
+        """
+        if ignore_index is None:
+            ignore_index = self.ignore_index
+        return self.loss_weight * edge_attention_loss(
+            seg_logits,
+            seg_label,
+            edge_logits,
+            threshold=self.threshold,
+            ignore_index=ignore_index)
+
+    @property
+    def loss_name(self) -> str:
+        """Name of the loss item (the key in the losses dict)."""
+        return self._loss_name

@@ -1,0 +1,101 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Gated convolution layer of the Gated-SCNN shape stream.
+
+`Gated-SCNN: Gated Shape CNNs for Semantic Segmentation
+<https://arxiv.org/abs/1907.05740>`_ (Takikawa et al., ICCV 2019), Sec. 3.2:
+the regular stream gates the shape stream through an attention map
+
+    alpha = sigmoid(C_1x1(s || r)),    out = conv(s * (1 + alpha)),
+
+where ``s`` are the shape-stream features, ``r`` the (upsampled) regular
+stream side output and ``||`` channel concatenation. ``C_1x1`` is, as in
+the authors' release, norm -> 1x1 conv -> act -> 1x1 conv (to one channel)
+-> norm. The ``1 +`` keeps the shape features flowing where the gate is
+closed, so the layer starts as (a conv of) the identity.
+"""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import build_activation_layer, build_conv_layer, build_norm_layer
+from torch import Tensor
+
+
+def _norm_or_identity(norm_cfg: Optional[dict],
+                      num_features: int) -> nn.Module:
+    if norm_cfg is None:
+        return nn.Identity()
+    return build_norm_layer(norm_cfg, num_features)[1]
+
+
+class GatedConv(nn.Module):
+    """Gated convolution: ``conv(feature * (1 + alpha))``.
+
+    Args:
+        in_channels (int): Channels of the shape-stream feature ``s``.
+        out_channels (int): Channels of the output.
+        gate_channels (int): Channels of the gating signal ``r`` (1 in the
+            paper: a 1x1 side output of the regular stream). Default: 1.
+        kernel_size (int): Kernel of the output conv (odd; 1 in the paper).
+            Default: 1.
+        conv_cfg (dict, optional): Config of the output conv layer.
+        norm_cfg (dict, optional): Config of the two norm layers of the
+            attention branch; None disables them. Default: ``dict(type='BN')``.
+        act_cfg (dict): Config of the attention branch's hidden activation.
+            Default: ``dict(type='ReLU')``.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 gate_channels: int = 1,
+                 kernel_size: int = 1,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: Optional[dict] = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU')):
+        super().__init__()
+        if min(in_channels, out_channels, gate_channels) < 1:
+            raise ValueError(
+                'GatedConv: in_channels, out_channels and gate_channels must '
+                f'be >= 1, got {in_channels}, {out_channels}, '
+                f'{gate_channels}')
+        if kernel_size % 2 != 1:
+            raise ValueError(
+                f'GatedConv: kernel_size must be odd, got {kernel_size}')
+        self.in_channels = in_channels
+        self.gate_channels = gate_channels
+        cat_channels = in_channels + gate_channels
+        self.attention = nn.Sequential(
+            _norm_or_identity(norm_cfg, cat_channels),
+            nn.Conv2d(cat_channels, cat_channels, 1),
+            build_activation_layer(act_cfg), nn.Conv2d(cat_channels, 1, 1),
+            _norm_or_identity(norm_cfg, 1), nn.Sigmoid())
+        self.conv = build_conv_layer(
+            conv_cfg,
+            in_channels,
+            out_channels,
+            kernel_size,
+            padding=kernel_size // 2,
+            bias=False)
+
+    def forward(self, feature: Tensor, gate: Tensor) -> Tensor:
+        """Gate ``feature`` by ``gate``.
+
+        Args:
+            feature (Tensor): Shape-stream features ``s``, (N, C_in, H, W).
+            gate (Tensor): Gating signal ``r``, (N, C_gate, H, W).
+
+        Returns:
+            Tensor: (N, C_out, H, W).
+        """
+        if (feature.dim() != 4 or gate.dim() != 4
+                or feature.shape[1] != self.in_channels
+                or gate.shape[1] != self.gate_channels
+                or feature.shape[0] != gate.shape[0]
+                or feature.shape[2:] != gate.shape[2:]):
+            raise ValueError('GatedConv expects feature (N, '
+                             f'{self.in_channels}, H, W) and gate (N, '
+                             f'{self.gate_channels}, H, W), got '
+                             f'{tuple(feature.shape)} and {tuple(gate.shape)}')
+        alpha = self.attention(torch.cat([feature, gate], dim=1))
+        return self.conv(feature * (1 + alpha))

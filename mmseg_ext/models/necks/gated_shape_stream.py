@@ -1,0 +1,245 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""The shape stream of Gated-SCNN as an mmseg neck.
+
+`Gated-SCNN: Gated Shape CNNs for Semantic Segmentation
+<https://arxiv.org/abs/1907.05740>`_ (Takikawa et al., ICCV 2019), Sec. 3.2
+and Fig. 2. Output layout (:func:`split_shape_stream_outputs` reads it)::
+
+    (*backbone_features, edge_logits, fused_edge)
+
+* ``backbone_features``: the backbone outputs, unchanged, so a head's
+  ``in_index`` and an auxiliary head keep working;
+* ``edge_logits`` (N, 1, h, w): the shape stream's boundary logits, before
+  the sigmoid (losses apply it themselves, AMP-safe);
+* ``fused_edge`` (N, 1, h, w) in [0, 1]: ``sigmoid(conv([sigmoid(
+  edge_logits), image_gradient]))``, the boundary map fused with the image
+  gradients that the head's edge branch consumes.
+
+``(h, w) = ceil(H / stride), ceil(W / stride)`` for an (H, W) input image.
+"""
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+from mmengine.model import BaseModule
+from mmseg.models.backbones.resnet import BasicBlock
+from mmseg.registry import MODELS
+from torch import Tensor
+
+from .gated_conv import GatedConv
+
+#: Number of tensors the neck appends after the backbone features.
+NUM_SHAPE_STREAM_OUTPUTS = 2
+
+
+def split_shape_stream_outputs(
+        outputs: Sequence[Tensor],
+        owner: str = 'module') -> Tuple[List[Tensor], Tensor, Tensor]:
+    """Split a :class:`GatedShapeStream` output into its three parts.
+
+    Args:
+        outputs (Sequence[Tensor]): The neck output.
+        owner (str): Name of the caller, for the error message.
+
+    Returns:
+        tuple: ``(backbone_features, edge_logits, fused_edge)``.
+    """
+    ok = (
+        isinstance(outputs, (list, tuple))
+        and len(outputs) > NUM_SHAPE_STREAM_OUTPUTS and all(
+            isinstance(o, Tensor) and o.dim() == 4 and o.shape[1] == 1
+            for o in outputs[-2:]))
+    if not ok:
+        got = [tuple(o.shape) if isinstance(o, Tensor) else type(o).__name__
+               for o in outputs] if isinstance(outputs, (list, tuple)) \
+            else type(outputs).__name__
+        raise ValueError(
+            f'{owner} expects the output of the GatedShapeStream neck: '
+            'backbone features followed by edge_logits (N, 1, h, w) and '
+            f'fused_edge (N, 1, h, w); got {got}. Use '
+            "type='ShapeStreamEncoderDecoder' with "
+            "neck=dict(type='GatedShapeStream', ...).")
+    return list(outputs[:-2]), outputs[-2], outputs[-1]
+
+
+def _resize(x: Tensor, size: Tuple[int, int], align_corners: bool) -> Tensor:
+    if tuple(x.shape[2:]) == tuple(size):
+        return x
+    return F.interpolate(
+        x, size=size, mode='bilinear', align_corners=align_corners)
+
+
+@MODELS.register_module()
+class GatedShapeStream(BaseModule):
+    """Shape stream: residual blocks and gated convs at high resolution.
+
+    Stage ``i`` runs a residual block (``BasicBlock``) on the stream, a 1x1
+    conv to ``channels[i]`` and a :class:`GatedConv` gated by a 1x1 side
+    output of backbone stage ``in_index[i]`` upsampled to the stream size.
+    A final 1x1 conv gives the boundary logits, which are fused with the
+    image gradients (Canny in the paper). With the official WRN38 layout:
+    ``stream_index=0`` (mod1), ``in_index=(2, 3, 6)`` (mod3, mod4, mod7),
+    ``channels=(32, 16, 8)``, ``stride=1``.
+
+    Args:
+        in_channels (Sequence[int]): Channels of every backbone output.
+        in_index (Sequence[int]): Backbone outputs that gate the stages, one
+            per stage. Default: (1, 2, 3).
+        stream_index (int): Backbone output the stream starts from (the
+            highest-resolution one). Default: 0.
+        channels (Sequence[int]): Stream width after each stage's 1x1 conv.
+            Default: (32, 16, 8).
+        stream_in_channels (int, optional): If set, a 1x1 ConvModule first
+            projects the stream input to this width (keeps the
+            full-resolution blocks cheap on wide backbones). Default: None.
+        gate_channels (int): Channels of each side output. Default: 1.
+        stride (int): Working resolution of the stream relative to the
+            input image: 1 (the paper), 2 or 4 to save memory. Default: 1.
+        align_corners (bool): ``align_corners`` of the bilinear resizes
+            (the official code uses True). Default: False.
+        conv_cfg (dict, optional): Config of conv layers.
+        norm_cfg (dict, optional): Config of norm layers.
+            Default: ``dict(type='BN')``.
+        act_cfg (dict): Config of activations. Default: ``dict(type='ReLU')``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 in_index: Sequence[int] = (1, 2, 3),
+                 stream_index: int = 0,
+                 channels: Sequence[int] = (32, 16, 8),
+                 stream_in_channels: Optional[int] = None,
+                 gate_channels: int = 1,
+                 stride: int = 1,
+                 align_corners: bool = False,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: Optional[dict] = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU'),
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        in_channels, in_index = list(in_channels), list(in_index)
+        channels = list(channels)
+        n_in = len(in_channels)
+        if not in_index or len(in_index) != len(channels):
+            raise ValueError(
+                'GatedShapeStream: in_index and channels need one entry per '
+                f'gated stage, got in_index={in_index}, channels={channels}')
+        for idx in in_index + [stream_index]:
+            if not -n_in <= idx < n_in:
+                raise ValueError(
+                    f'GatedShapeStream: index {idx} out of range for '
+                    f'{n_in} backbone outputs (in_channels={in_channels})')
+        if not isinstance(stride, int) or stride < 1:
+            raise ValueError(
+                f'GatedShapeStream: stride must be an int >= 1, got {stride}')
+        self.in_channels = in_channels
+        self.in_index = in_index
+        self.stream_index = stream_index
+        self.channels = channels
+        self.stride = stride
+        self.align_corners = align_corners
+
+        width = in_channels[stream_index]
+        self.stream_input_conv = None
+        if stream_in_channels is not None:
+            self.stream_input_conv = ConvModule(
+                width,
+                stream_in_channels,
+                1,
+                conv_cfg=conv_cfg,
+                norm_cfg=norm_cfg,
+                act_cfg=act_cfg)
+            width = stream_in_channels
+        self.res_blocks = nn.ModuleList()
+        self.reduce_convs = nn.ModuleList()
+        self.side_convs = nn.ModuleList()
+        self.gates = nn.ModuleList()
+        for idx, out_width in zip(in_index, channels):
+            self.res_blocks.append(
+                BasicBlock(width, width, conv_cfg=conv_cfg, norm_cfg=norm_cfg))
+            self.reduce_convs.append(
+                ConvModule(
+                    width,
+                    out_width,
+                    1,
+                    conv_cfg=conv_cfg,
+                    norm_cfg=None,
+                    act_cfg=None))
+            self.side_convs.append(
+                ConvModule(
+                    in_channels[idx],
+                    gate_channels,
+                    1,
+                    conv_cfg=conv_cfg,
+                    norm_cfg=None,
+                    act_cfg=None))
+            self.gates.append(
+                GatedConv(
+                    out_width,
+                    out_width,
+                    gate_channels,
+                    conv_cfg=conv_cfg,
+                    norm_cfg=norm_cfg,
+                    act_cfg=act_cfg))
+            width = out_width
+        self.edge_conv = nn.Conv2d(width, 1, 1, bias=False)
+        # Inputs: (sigmoid(edge_logits), image_gradient).
+        self.gradient_fusion = nn.Conv2d(2, 1, 1, bias=False)
+
+    def forward(self, inputs: Sequence[Tensor],
+                image_gradient: Tensor) -> Tuple[Tensor, ...]:
+        """Run the shape stream.
+
+        Args:
+            inputs (Sequence[Tensor]): Backbone outputs, one per entry of
+                ``in_channels``.
+            image_gradient (Tensor): Image gradient / edge map of the input
+                image, (N, 1, H, W), values in [0, 1].
+
+        Returns:
+            tuple[Tensor]: ``(*inputs, edge_logits, fused_edge)``, see the
+            module docstring.
+        """
+        if len(inputs) != len(self.in_channels):
+            raise ValueError(
+                f'GatedShapeStream: got {len(inputs)} backbone outputs, '
+                f'configured for {len(self.in_channels)} '
+                f'(in_channels={self.in_channels})')
+        got = [x.shape[1] for x in inputs]
+        if got != self.in_channels:
+            raise ValueError(
+                f'GatedShapeStream: backbone output channels {got} do not '
+                f'match in_channels={self.in_channels}')
+        if (image_gradient.dim() != 4 or image_gradient.shape[1] != 1
+                or image_gradient.shape[0] != inputs[0].shape[0]):
+            raise ValueError(
+                'GatedShapeStream: image_gradient must be (N, 1, H, W) with '
+                f'N={inputs[0].shape[0]}, got {tuple(image_gradient.shape)}')
+        height, width = image_gradient.shape[2:]
+        size = (-(-height // self.stride), -(-width // self.stride))
+
+        x = inputs[self.stream_index]
+        if self.stream_input_conv is not None:
+            x = self.stream_input_conv(x)
+        x = _resize(x, size, self.align_corners)
+        for i, idx in enumerate(self.in_index):
+            x = self.reduce_convs[i](self.res_blocks[i](x))
+            gate = _resize(self.side_convs[i](inputs[idx]), size,
+                           self.align_corners)
+            x = self.gates[i](x, gate)
+        edge_logits = self.edge_conv(x)
+
+        # Max pooling keeps one-pixel edges when the stream is coarser.
+        gradient = image_gradient if self.stride == 1 else \
+            F.adaptive_max_pool2d(image_gradient, size)
+        fused_edge = torch.sigmoid(
+            self.gradient_fusion(
+                torch.cat([
+                    torch.sigmoid(edge_logits),
+                    gradient.to(edge_logits.dtype)
+                ],
+                          dim=1)))
+        return (*inputs, edge_logits, fused_edge)
