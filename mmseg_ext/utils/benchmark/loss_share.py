@@ -1,0 +1,119 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""The losses' share of a training step, for any decode head.
+
+During one loss forward of the model the arguments of every head's
+``loss_by_feat`` (its forward outputs, e.g. seg and edge logits, and the
+data samples) are recorded. They are replayed as detached leaf tensors
+and ``loss_by_feat`` plus the backward of the summed losses to those
+leaves is timed: the loss computation alone, whatever the head's outputs
+are, with no head-specific code.
+"""
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from .meters import time_calls
+from .model_setup import autocast, preprocess
+
+
+def _loss_heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
+    """(name, head) of the decode head and every auxiliary head."""
+    heads = [('decode_head', model.decode_head)]
+    aux = getattr(model, 'auxiliary_head', None)
+    if isinstance(aux, nn.ModuleList):
+        heads += [(f'auxiliary_head.{i}', h) for i, h in enumerate(aux)]
+    elif aux is not None:
+        heads.append(('auxiliary_head', aux))
+    return heads
+
+
+def _as_leaves(value: Any, leaves: List[Tensor]) -> Any:
+    """Detached copies of the tensors in ``value``; floating ones become
+    grad-requiring leaves (appended to ``leaves``)."""
+    if isinstance(value, Tensor):
+        copy = value.detach().clone()
+        if copy.is_floating_point():
+            copy.requires_grad_(True)
+            leaves.append(copy)
+        return copy
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_leaves(v, leaves) for v in value)
+    if isinstance(value, dict):
+        return {k: _as_leaves(v, leaves) for k, v in value.items()}
+    return value
+
+
+def _capture_loss_inputs(model: nn.Module, batch: dict,
+                         settings: Dict[str, Any]) -> Dict[str, tuple]:
+    """Run the loss forward once, recording each head's ``loss_by_feat``
+    arguments (the head's forward outputs and the data samples)."""
+    captured = {}
+    heads = _loss_heads(model)
+
+    def recorder(name: str, method: Callable) -> Callable:
+
+        def record(*args, **kwargs):
+            captured[name] = (args, kwargs)
+            return method(*args, **kwargs)
+
+        return record
+
+    for name, head in heads:
+        head.loss_by_feat = recorder(name, head.loss_by_feat)
+    try:
+        with torch.no_grad(), autocast(settings):
+            data = preprocess(model, batch, True, settings)
+            model._run_forward(data, mode='loss')
+    finally:
+        for _, head in heads:
+            head.__dict__.pop('loss_by_feat', None)
+    return captured
+
+
+def measure_loss(model: nn.Module, batch: dict, settings: Dict[str, Any],
+                 step_ms: Optional[float]) -> Dict[str, Any]:
+    """Time each head's ``loss_by_feat`` on cached head outputs.
+
+    The outputs are detached leaves, so forward+backward here is exactly
+    the loss computation and its gradient w.r.t. the head outputs; the
+    fraction divides that by the median train step of the same model.
+    """
+    captured = _capture_loss_inputs(model, batch, settings)
+    if 'decode_head' not in captured:
+        return dict(error='decode_head.loss_by_feat was not called by the '
+                    "model's loss forward")
+    device, warmup, iters = (settings['device'], settings['warmup'],
+                             settings['iters'])
+    heads, total_ms = {}, 0.0
+    for name, head in _loss_heads(model):
+        if name not in captured:
+            continue
+        leaves = []
+        args, kwargs = _as_leaves(captured[name], leaves)
+
+        def loss_forward(head=head, args=args, kwargs=kwargs):
+            with autocast(settings):
+                losses = head.loss_by_feat(*args, **kwargs)
+            return model.parse_losses(losses)[0], sorted(losses)
+
+        def loss_forward_backward(leaves=leaves, forward=loss_forward):
+            for leaf in leaves:
+                leaf.grad = None
+            forward()[0].backward()
+
+        forward_times = time_calls(loss_forward, device, warmup, iters)
+        both_times = time_calls(loss_forward_backward, device, warmup, iters)
+        heads[name] = dict(
+            terms=loss_forward()[1],
+            forward=forward_times,
+            forward_backward=both_times)
+        total_ms += both_times['median_ms']
+    decode_ms = heads['decode_head']['forward_backward']['median_ms']
+    return dict(
+        heads=heads,
+        decode_head_ms=decode_ms,
+        all_heads_ms=total_ms,
+        step_ms=step_ms,
+        decode_head_fraction=decode_ms / step_ms if step_ms else None,
+        all_heads_fraction=total_ms / step_ms if step_ms else None)

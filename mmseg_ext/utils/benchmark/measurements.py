@@ -1,0 +1,267 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""The measurements of ``tools/analysis/benchmark.py``, one group at a time.
+
+A *group* is what one worker process measures for one config, so that peak
+memory is not contaminated by another measurement:
+
+* ``train``: the training step (data preprocessor, forward, losses,
+  backward, optimizer step: mmengine's ``train_step``), then, if asked, the
+  heads' ``loss_by_feat`` alone (``loss``).
+* ``infer_whole`` / ``infer_slide``: ``predict`` (preprocessor, inference,
+  post-processing) with the model's ``test_cfg`` switched to that mode.
+* ``static``: parameters and FLOPs.
+* ``data``: ``dataset[i]`` of the config's train dataset.
+
+Every function returns plain dicts of numbers and strings; a failure of
+one measurement is returned as ``{'error': 'what failed'}``.
+"""
+import math
+from typing import Any, Dict, Optional, Tuple
+
+import torch
+from mmengine.config import Config, ConfigDict
+from torch import nn
+
+from .data_throughput import measure_data
+from .loss_share import measure_loss
+from .meters import PeakMemoryMeter, time_calls
+from .model_setup import (autocast, build_model, build_train_optim_wrapper,
+                          config_crop_size, describe_error, load_config,
+                          preprocess, step_autocast)
+from .synthetic import required_fields, synthetic_batch
+
+#: Every measurement, in table order.
+MEASUREMENTS = ('train', 'loss', 'infer_whole', 'infer_slide', 'params',
+                'flops', 'data')
+#: Measurements of each worker group.
+GROUPS: Dict[str, Tuple[str, ...]] = dict(
+    train=('train', 'loss'),
+    infer_whole=('infer_whole', ),
+    infer_slide=('infer_slide', ),
+    static=('params', 'flops'),
+    data=('data', ))
+
+
+def _images_per_s(batch_size: int, times: dict) -> float:
+    return batch_size / (times['median_ms'] / 1000.0)
+
+
+def measure_train(cfg: Config, settings: Dict[str, Any],
+                  with_loss: bool) -> Dict[str, Any]:
+    """Training step throughput and peak memory (then ``loss``)."""
+    size = tuple(settings['input_size'])
+    meter = PeakMemoryMeter(settings['device'], settings['fresh_process'])
+    meter.start()
+    model, info = build_model(cfg, settings, size)
+    model.train()
+    fields = required_fields(model, cfg.get('train_pipeline'),
+                             settings['extra_fields'])
+    batch = synthetic_batch(
+        settings['batch_size'],
+        size,
+        info['num_classes'],
+        fields=fields,
+        seed=settings['seed'])
+    optim_wrapper = build_train_optim_wrapper(model, cfg, settings)
+
+    def train_step():
+        with optim_wrapper.optim_context(model), step_autocast(
+                optim_wrapper, settings):
+            data = preprocess(model, batch, True, settings)
+            losses = model._run_forward(data, mode='loss')
+        loss, _ = model.parse_losses(losses)
+        optim_wrapper.update_params(loss)
+
+    out = dict(_model=info)
+    try:
+        times = time_calls(train_step, settings['device'], settings['warmup'],
+                           settings['iters'])
+    except Exception as exc:  # reported per config, the run goes on
+        out['train'] = dict(error=describe_error(exc, settings))
+        if with_loss:
+            out['loss'] = dict(error='needs the train step: ' +
+                               out['train']['error'])
+        return out
+    memory = meter.stop()
+    out['train'] = dict(
+        step=times,
+        images_per_s=_images_per_s(settings['batch_size'], times),
+        batch_size=settings['batch_size'],
+        input_size=list(size),
+        peak_memory_mb=memory['peak_mb'],
+        memory=memory,
+        optim_wrapper=type(optim_wrapper).__name__,
+        optimizer=type(optim_wrapper.optimizer).__name__,
+        synthetic_fields=['gt_sem_seg'] + fields)
+    if with_loss:
+        try:
+            out['loss'] = measure_loss(model, batch, settings,
+                                       times['median_ms'])
+        except Exception as exc:
+            out['loss'] = dict(error=describe_error(exc, settings))
+    return out
+
+
+def inference_test_cfg(cfg: Config, settings: Dict[str, Any],
+                       mode: str) -> dict:
+    """The model's ``test_cfg`` switched to ``mode``.
+
+    Slide windows: ``--slide-crop``/``--slide-stride``, else the config's
+    slide settings, else its training crop with a stride of 2/3 of it;
+    the crop is clipped to the inference size.
+    """
+    test_cfg = dict(cfg.model.get('test_cfg') or {})
+    if mode == 'whole':
+        test_cfg['mode'] = 'whole'
+        return test_cfg
+    size = tuple(settings['infer_size'])
+    config_slide = test_cfg.get('mode') == 'slide'
+    crop = settings['slide_crop'] or (test_cfg.get('crop_size')
+                                      if config_slide else None)
+    crop = crop or config_crop_size(cfg) or size
+    crop = tuple(min(int(c), s) for c, s in zip(crop, size))
+    stride = settings['slide_stride'] or (test_cfg.get('stride')
+                                          if config_slide else None)
+    stride = stride or tuple(max(1, math.ceil(2 * c / 3)) for c in crop)
+    test_cfg.update(mode='slide', crop_size=crop, stride=tuple(stride))
+    return test_cfg
+
+
+def _slide_windows(size: Tuple[int, int], test_cfg: dict) -> int:
+    """Number of windows mmseg's ``slide_inference`` runs per image."""
+    grids = [
+        max(s - c + st - 1, 0) // st + 1
+        for s, c, st in zip(size, test_cfg['crop_size'], test_cfg['stride'])
+    ]
+    return grids[0] * grids[1]
+
+
+def measure_inference(cfg: Config, settings: Dict[str, Any],
+                      mode: str) -> Tuple[Dict[str, Any], dict]:
+    """``predict`` throughput and peak memory in ``mode``; the result
+    and facts about the model."""
+    size = tuple(settings['infer_size'])
+    batch_size = settings['infer_batch_size']
+    meter = PeakMemoryMeter(settings['device'], settings['fresh_process'])
+    meter.start()
+    model, info = build_model(cfg, settings, size)
+    model.eval()
+    test_cfg = inference_test_cfg(cfg, settings, mode)
+    model.test_cfg = ConfigDict(test_cfg)
+    batch = synthetic_batch(
+        batch_size,
+        size,
+        info['num_classes'],
+        with_labels=False,
+        seed=settings['seed'])
+
+    def predict():
+        with torch.no_grad(), autocast(settings):
+            data = preprocess(model, batch, False, settings)
+            model._run_forward(data, mode='predict')
+
+    try:
+        times = time_calls(predict, settings['device'], settings['warmup'],
+                           settings['iters'])
+    except Exception as exc:
+        return dict(error=describe_error(exc, settings)), info
+    memory = meter.stop()
+    out = dict(
+        time=times,
+        images_per_s=_images_per_s(batch_size, times),
+        batch_size=batch_size,
+        input_size=list(size),
+        test_cfg={
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in test_cfg.items()
+        },
+        peak_memory_mb=memory['peak_mb'],
+        memory=memory)
+    if mode == 'slide':
+        out['windows_per_image'] = _slide_windows(size, test_cfg)
+    return out, info
+
+
+def count_params(model: nn.Module) -> Dict[str, Any]:
+    """Parameter counts, in total and per top-level component."""
+    params = list(model.parameters())
+    return dict(
+        total=sum(p.numel() for p in params),
+        trainable=sum(p.numel() for p in params if p.requires_grad),
+        by_module={
+            name: sum(p.numel() for p in child.parameters())
+            for name, child in model.named_children()
+            if any(True for _ in child.parameters())
+        })
+
+
+def count_flops(model: nn.Module, info: dict,
+                settings: Dict[str, Any]) -> Dict[str, Any]:
+    """FLOPs of one image's inference forward (``mode='tensor'``), by
+    mmengine's ``FlopAnalyzer`` (the counter behind
+    ``get_model_complexity_info``; one multiply-add counts as one FLOP).
+    """
+    from mmengine.analysis import FlopAnalyzer
+    model.eval()
+    batch = synthetic_batch(
+        1,
+        tuple(settings['input_size']),
+        info['num_classes'],
+        with_labels=False,
+        seed=settings['seed'])
+    with torch.no_grad():
+        inputs = model.data_preprocessor(batch, False)['inputs']
+        analyzer = FlopAnalyzer(model, (inputs, ))
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        analyzer.tracer_warnings('none')
+        total = analyzer.total()
+    by_module = analyzer.by_module()
+    return dict(
+        total=int(total),
+        input_size=list(settings['input_size']),
+        by_module={
+            name: int(by_module[name])
+            for name, _ in model.named_children() if by_module.get(name)
+        },
+        unsupported_ops=dict(analyzer.unsupported_ops()),
+        convention='one multiply-add = one FLOP (mmengine/fvcore)')
+
+
+def run_group(config: str, cfg_options: Optional[dict], group: str,
+              settings: Dict[str, Any]) -> Dict[str, Any]:
+    """Measure ``group`` for one config.
+
+    Returns:
+        dict: ``{measurement: result}``, plus ``'_model'`` (types, stripped
+        checkpoints) when a model was built.
+    """
+    wanted = [m for m in GROUPS[group] if m in settings['measurements']]
+    try:
+        cfg = load_config(config, cfg_options)
+        if group == 'train':
+            out = measure_train(cfg, settings, 'loss' in wanted)
+            if 'train' not in wanted and 'train' in out:
+                out['train']['only_for_loss'] = True
+            return out
+        if group in ('infer_whole', 'infer_slide'):
+            result, info = measure_inference(cfg, settings, group[6:])
+            return {group: result, '_model': info}
+        if group == 'data':
+            return dict(data=measure_data(cfg, settings))
+        # Counted eager and in fp32 whatever the timing options.
+        eager = dict(settings, compile=False, channels_last=False)
+        model, info = build_model(cfg, eager, tuple(settings['input_size']))
+        out = dict(_model=info)
+        if 'params' in wanted:
+            out['params'] = count_params(model)
+        if 'flops' in wanted:
+            try:
+                out['flops'] = count_flops(model, info, settings)
+            except Exception as exc:
+                out['flops'] = dict(error='FlopAnalyzer failed: ' +
+                                    describe_error(exc, settings))
+        return out
+    except Exception as exc:
+        error = describe_error(exc, settings)
+        return {name: dict(error=error) for name in wanted}

@@ -1,0 +1,151 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Wall-clock timing and peak-memory meters for the benchmark.
+
+Timing: ``warmup`` untimed calls, then ``iters`` timed ones, each bracketed
+by ``torch.cuda.synchronize()`` on a GPU; the median is the figure of merit
+(robust to the odd slow iteration), mean/min/max and the raw times are kept.
+
+Peak memory of one measurement:
+
+* CUDA: ``torch.cuda.max_memory_allocated`` after
+  ``reset_peak_memory_stats``, minus what was allocated at the start (the
+  caching allocator's reserved pool is reported alongside).
+* CPU (Linux): the kernel's resident-set high-water mark. Writing ``5`` to
+  ``/proc/self/clear_refs`` resets ``VmHWM`` to the current RSS; the peak is
+  ``VmHWM`` at the end minus ``VmRSS`` at the start. Only sound in a process
+  whose heap has not served an earlier measurement (freed memory kept by
+  the allocator would be reused unseen), hence one fresh process per
+  measurement in the benchmark.
+* CPU elsewhere: ``resource.getrusage`` ``ru_maxrss`` at the end minus the
+  RSS at the start; valid in a fresh process only.
+"""
+import gc
+import resource
+import statistics
+import sys
+import time
+from typing import Callable, Dict, List, Optional
+
+import torch
+
+_KB = 1024.0
+_MB = 1024.0 * 1024.0
+
+
+def synchronize(device: str) -> None:
+    """Wait for queued GPU work (no-op on CPU)."""
+    if device.startswith('cuda'):
+        torch.cuda.synchronize(device)
+
+
+def summarize_times(seconds: List[float]) -> Dict[str, object]:
+    """Median/mean/min/max in milliseconds plus the raw list."""
+    ms = [1000.0 * s for s in seconds]
+    return dict(
+        median_ms=statistics.median(ms),
+        mean_ms=statistics.fmean(ms),
+        min_ms=min(ms),
+        max_ms=max(ms),
+        times_ms=ms)
+
+
+def time_calls(fn: Callable[[], object], device: str, warmup: int,
+               iters: int) -> Dict[str, object]:
+    """Time ``fn()``: ``warmup`` untimed calls, then ``iters`` timed."""
+    if iters < 1:
+        raise ValueError(f'time_calls: iters must be >= 1, got {iters}')
+    for _ in range(warmup):
+        fn()
+    synchronize(device)
+    seconds = []
+    for _ in range(iters):
+        synchronize(device)
+        start = time.perf_counter()
+        fn()
+        synchronize(device)
+        seconds.append(time.perf_counter() - start)
+    return summarize_times(seconds)
+
+
+def _proc_status_kb(key: str) -> Optional[float]:
+    """A ``kB`` line of /proc/self/status, or None."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(key + ':'):
+                    return float(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _reset_hwm() -> bool:
+    """Reset the RSS high-water mark (Linux >= 4.0); True on success."""
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+    except OSError:
+        return False
+    return _proc_status_kb('VmHWM') is not None
+
+
+def _maxrss_bytes() -> float:
+    """``ru_maxrss`` in bytes (kB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return float(peak) if sys.platform == 'darwin' else peak * _KB
+
+
+class PeakMemoryMeter:
+    """Peak memory growth between :meth:`start` and :meth:`stop`.
+
+    Args:
+        device (str): ``'cpu'`` or ``'cuda[:i]'``.
+        fresh_process (bool): Whether the process has run no earlier
+            measurement; recorded in the method, since CPU figures from a
+            reused process under-count.
+    """
+
+    def __init__(self, device: str, fresh_process: bool = True) -> None:
+        self.device = device
+        self.fresh_process = fresh_process
+        self.method = ''
+        self._baseline = 0.0
+
+    def start(self) -> None:
+        gc.collect()
+        if self.device.startswith('cuda'):
+            torch.cuda.init()
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self._baseline = float(torch.cuda.memory_allocated(self.device))
+            self.method = ('torch.cuda.max_memory_allocated after '
+                           'reset_peak_memory_stats, minus the allocation '
+                           'at the start')
+        elif _reset_hwm():
+            self._baseline = _proc_status_kb('VmRSS') * _KB
+            self.method = ('RSS high-water mark: VmHWM reset through '
+                           '/proc/self/clear_refs, peak VmHWM minus VmRSS '
+                           'at the start')
+        else:
+            rss = _proc_status_kb('VmRSS')
+            self._baseline = rss * _KB if rss is not None else 0.0
+            self.method = 'getrusage ru_maxrss minus the RSS at the start'
+        if not self.fresh_process and not self.device.startswith('cuda'):
+            self.method += (' (shared process: freed heap of earlier '
+                            'measurements is reused unseen, may under-count)')
+
+    def stop(self) -> Dict[str, object]:
+        """Peak growth in MiB, plus what the method was."""
+        out = dict(method=self.method)
+        if self.device.startswith('cuda'):
+            peak = float(torch.cuda.max_memory_allocated(self.device))
+            out['reserved_mb'] = torch.cuda.max_memory_reserved(
+                self.device) / _MB
+        else:
+            hwm = _proc_status_kb('VmHWM')
+            if 'VmHWM' in self.method and hwm is not None:
+                peak = hwm * _KB
+            else:
+                peak = _maxrss_bytes()
+        out['peak_mb'] = max(peak - self._baseline, 0.0) / _MB
+        return out

@@ -1,0 +1,254 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Side-by-side benchmark of several configs: orchestration and report.
+
+Each (config, group) of :data:`~.measurements.GROUPS` runs in its own
+worker process forked from a clean server (``forkserver``; the server has
+imported the stack but run no computation, so OpenMP thread pools are
+safe to use after the fork and no heap is shared between measurements),
+which is what makes CPU peak-RSS figures comparable. ``isolation='none'``
+runs everything in the calling process instead.
+
+With ``rounds > 1`` all configs are measured again, in the same order,
+that many times; every figure is then the median over the rounds, so that
+a slow spell of a shared machine does not land on one config only.
+"""
+import multiprocessing
+import os
+import random
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from .measurements import GROUPS, MEASUREMENTS, run_group
+from .model_setup import config_crop_size, load_config
+from .report import add_ratios, add_utilization, environment, merge_rounds
+from .synthetic import SYNTHETIC_FIELDS
+
+ALIASES = dict(infer=('infer_whole', 'infer_slide'), all=MEASUREMENTS)
+DEFAULT_INPUT_SIZE = (512, 1024)
+
+
+def expand_measurements(names: Sequence[str]) -> Tuple[str, ...]:
+    """Resolve aliases (``infer``, ``all``); unknown names are errors."""
+    out = []
+    for name in names:
+        name = name.strip()
+        if not name:
+            continue
+        if name not in ALIASES and name not in MEASUREMENTS:
+            raise ValueError(
+                f'benchmark: unknown measurement {name!r}; choose from '
+                f'{", ".join(MEASUREMENTS + tuple(ALIASES))}')
+        out += ALIASES.get(name, (name, ))
+    if not out:
+        raise ValueError('benchmark: no measurement selected')
+    return tuple(m for m in MEASUREMENTS if m in out)
+
+
+def _size(value: Optional[Sequence[int]], name: str) -> Optional[tuple]:
+    if value is None:
+        return None
+    value = tuple(int(v) for v in value)
+    if len(value) != 2 or min(value) < 1:
+        raise ValueError(f'benchmark: {name} must be two positive ints '
+                         f'(H W), got {value}')
+    return value
+
+
+@dataclass
+class BenchmarkSettings:
+    """Everything that is the same for every config of a run.
+
+    ``input_size`` defaults to the first config's training crop (its data
+    preprocessor's ``size``), else 512x1024; ``infer_size`` to
+    ``input_size``. See ``tools/analysis/benchmark.py --help``.
+    """
+    device: str = 'cpu'
+    batch_size: int = 2
+    infer_batch_size: int = 1
+    input_size: Optional[Tuple[int, int]] = None
+    infer_size: Optional[Tuple[int, int]] = None
+    warmup: int = 5
+    iters: int = 20
+    rounds: int = 1
+    amp: str = 'none'
+    channels_last: bool = False
+    compile: bool = False
+    measurements: Tuple[str, ...] = MEASUREMENTS
+    strip_pretrained: bool = True
+    slide_crop: Optional[Tuple[int, int]] = None
+    slide_stride: Optional[Tuple[int, int]] = None
+    data_samples: int = 20
+    threads: Optional[int] = None
+    seed: int = 0
+    cudnn_benchmark: bool = True
+    extra_fields: Tuple[str, ...] = ()
+    isolation: str = 'process'
+    peak_tflops: Optional[float] = None
+    verbose: bool = False
+    fresh_process: bool = field(default=True, repr=False)
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first invalid setting."""
+        if self.device != 'cpu' and not self.device.startswith('cuda'):
+            raise ValueError(f'benchmark: --device must be cpu or cuda, got '
+                             f'{self.device!r}')
+        if self.device.startswith('cuda') and not torch.cuda.is_available():
+            raise ValueError('benchmark: --device cuda but torch sees no '
+                             'CUDA GPU')
+        if self.amp not in ('none', 'fp16', 'bf16'):
+            raise ValueError(f'benchmark: --amp must be none, fp16 or bf16, '
+                             f'got {self.amp!r}')
+        if self.amp == 'fp16' and self.device == 'cpu':
+            raise ValueError('benchmark: --amp fp16 needs --device cuda '
+                             '(CPU autocast runs bf16)')
+        for name in ('batch_size', 'infer_batch_size', 'iters', 'rounds',
+                     'data_samples'):
+            if getattr(self, name) < 1:
+                raise ValueError(f'benchmark: {name} must be >= 1, got '
+                                 f'{getattr(self, name)}')
+        if self.warmup < 0:
+            raise ValueError(f'benchmark: warmup must be >= 0, got '
+                             f'{self.warmup}')
+        if self.compile and self.warmup < 1:
+            raise ValueError('benchmark: --compile needs --warmup >= 1 '
+                             '(the first call compiles)')
+        if self.isolation not in ('process', 'none'):
+            raise ValueError(f'benchmark: isolation must be process or none,'
+                             f' got {self.isolation!r}')
+        self.measurements = expand_measurements(self.measurements)
+        for name in ('input_size', 'infer_size', 'slide_crop', 'slide_stride'):
+            setattr(self, name, _size(getattr(self, name), name))
+        unknown = set(self.extra_fields) - set(SYNTHETIC_FIELDS)
+        if unknown:
+            raise ValueError(f'benchmark: no synthetic generator for '
+                             f'{sorted(unknown)}; registered: '
+                             f'{sorted(SYNTHETIC_FIELDS)}')
+
+
+def setup_worker(settings: Dict[str, Any]) -> None:
+    """Threads, seeds, registries and warnings of a measuring process."""
+    from mmseg.utils import register_all_modules
+    if not settings['verbose']:
+        warnings.simplefilter('ignore')
+    if settings['threads']:
+        torch.set_num_threads(settings['threads'])
+    if settings['device'].startswith('cuda:'):
+        torch.cuda.set_device(settings['device'])
+    torch.backends.cudnn.benchmark = settings['cudnn_benchmark']
+    torch.manual_seed(settings['seed'])
+    np.random.seed(settings['seed'])
+    random.seed(settings['seed'])
+    register_all_modules(init_default_scope=True)
+
+
+def child_main(conn, config: str, cfg_options: Optional[dict], group: str,
+               settings: Dict[str, Any]) -> None:
+    """Worker process entry: measure one group, send the result back."""
+    try:
+        setup_worker(settings)
+        result = run_group(config, cfg_options, group, settings)
+    except BaseException as exc:  # the parent reports it per measurement
+        result = dict(_failure=f'{type(exc).__name__}: {exc}'[:300])
+    conn.send(result)
+    conn.close()
+
+
+def _run_in_worker(context, config: str, cfg_options: Optional[dict],
+                   group: str, settings: Dict[str, Any]) -> Dict[str, Any]:
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=child_main, args=(sender, config, cfg_options, group, settings))
+    process.start()
+    sender.close()
+    try:
+        result = receiver.recv()
+    except EOFError:
+        result = None
+    process.join()
+    if result is None:
+        code = process.exitcode
+        why = ' (killed: out of memory?)' if code in (-9, 137) else ''
+        result = dict(_failure=f'worker exited with code {code}{why}')
+    return result
+
+
+def run_benchmark(configs: Sequence[str],
+                  settings: BenchmarkSettings,
+                  cfg_options: Optional[dict] = None) -> Dict[str, Any]:
+    """Measure every config with the same settings; see module doc.
+
+    Returns:
+        dict: ``environment``, ``settings`` and one entry per config (raw
+        numbers, ``ratios`` against the first config, errors as
+        ``{'error': ...}``).
+    """
+    if not configs:
+        raise ValueError('benchmark: give at least one config')
+    settings.validate()
+    cfgs = [load_config(path, cfg_options) for path in configs]
+    if settings.input_size is None:
+        settings.input_size = config_crop_size(cfgs[0]) or DEFAULT_INPUT_SIZE
+    if settings.infer_size is None:
+        settings.infer_size = settings.input_size
+    settings.fresh_process = settings.isolation == 'process'
+    plain = asdict(settings)
+    groups = [
+        g for g, names in GROUPS.items()
+        if any(n in settings.measurements for n in names)
+    ]
+    context = None
+    if settings.isolation == 'process':
+        method = ('forkserver' if 'forkserver'
+                  in multiprocessing.get_all_start_methods() else 'spawn')
+        context = multiprocessing.get_context(method)
+        if method == 'forkserver':
+            context.set_forkserver_preload([__name__])
+    else:
+        setup_worker(plain)
+    rounds = [[{} for _ in configs] for _ in range(settings.rounds)]
+    models: Dict[int, dict] = {}
+    seconds: List[Dict[str, float]] = [{} for _ in configs]
+    for results in rounds:
+        for index, path in enumerate(configs):
+            for group in groups:
+                start = time.perf_counter()
+                if context is not None:
+                    result = _run_in_worker(context, path, cfg_options, group,
+                                            plain)
+                else:
+                    result = run_group(path, cfg_options, group, plain)
+                failure = result.pop('_failure', None)
+                if failure:
+                    result = {
+                        name: dict(error=failure)
+                        for name in GROUPS[group]
+                        if name in settings.measurements
+                    }
+                model = result.pop('_model', None)
+                if model:
+                    models.setdefault(index, model)
+                results[index].update(result)
+                seconds[index][group] = seconds[index].get(
+                    group, 0.0) + time.perf_counter() - start
+    entries = []
+    for index, path in enumerate(configs):
+        entry = dict(
+            config=path,
+            name=os.path.splitext(os.path.basename(path))[0],
+            model=models.get(index),
+            rounds=settings.rounds,
+            group_seconds=seconds[index])
+        entry.update(merge_rounds([results[index] for results in rounds]))
+        add_utilization(entry, settings.peak_tflops)
+        entries.append(entry)
+    add_ratios(entries)
+    return dict(
+        tool='mmseg_ext tools/analysis/benchmark.py',
+        environment=environment(settings.device, settings.threads),
+        settings=plain,
+        configs=entries)
