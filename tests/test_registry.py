@@ -14,7 +14,10 @@ from .tiny_runs import REPO_ROOT
 EXPECTED = {
     DATASETS:
     ['ADE20K25Dataset', 'CheckedCityscapesDataset', 'DemoCityscapesDataset'],
-    TRANSFORMS: ['CheckSegMap', 'GenerateSegBoundary', 'RemapLabels'],
+    TRANSFORMS: [
+        'CheckSegMap', 'GenerateSegBoundary', 'LoadCheckedAnnotations',
+        'RemapLabels'
+    ],
     METRICS: ['BoundaryFScore', 'BoundaryIoU'],
     MODELS: [
         'BoundaryBCELoss', 'ClassPresenceHead', 'DualTaskLoss',

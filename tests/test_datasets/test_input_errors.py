@@ -48,7 +48,7 @@ def _write_pair(root, img_hw, lab_hw, lab_value=1):
 
 PIPELINE = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='CheckSegMap', num_classes=19),
     dict(type='PackSegInputs')
 ]
@@ -87,3 +87,31 @@ def test_missing_label_map_is_named(tmp_path):
               'x_000000_000019_gtFine_labelTrainIds.png')
     with pytest.raises(FileNotFoundError, match='label map'):
         _cityscapes(tmp_path)
+
+
+def _corrupt(path):
+    with open(path, 'r+b') as f:
+        f.truncate(20)
+
+
+def test_unreadable_image_is_named(tmp_path):
+    _write_pair(tmp_path, (8, 8), (8, 8))
+    img = (
+        tmp_path / 'leftImg8bit' / 'train' / 'x' /
+        'x_000000_000019_leftImg8bit.png')
+    _corrupt(img)
+    ds = _cityscapes(tmp_path, pipeline=PIPELINE)
+    with pytest.raises(Exception, match='x_000000_000019_leftImg8bit.png'):
+        ds[0]
+
+
+def test_unreadable_label_map_is_named(tmp_path):
+    from mmseg_ext.datasets.transforms import UnreadableLabelMapError
+    _write_pair(tmp_path, (8, 8), (8, 8))
+    _corrupt(tmp_path / 'gtFine' / 'train' / 'x' /
+             'x_000000_000019_gtFine_labelTrainIds.png')
+    ds = _cityscapes(tmp_path, pipeline=PIPELINE)
+    with pytest.raises(
+            UnreadableLabelMapError,
+            match='x_000000_000019_gtFine_labelTrainIds.png'):
+        ds[0]

@@ -6,7 +6,7 @@ demo_cfg = dict(seed=0, num_train=300, num_val=60, size=(256, 512))
 crop_size = (256, 256)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='CheckSegMap', num_classes=19),
     dict(
         type='RandomResize',
@@ -21,7 +21,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(512, 256), keep_ratio=True),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='CheckSegMap', num_classes=19),
     dict(type='PackSegInputs')
 ]
