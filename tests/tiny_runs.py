@@ -82,6 +82,9 @@ def run_tool(args: List[str],
     full_env['PYTHONPATH'] = REPO_ROOT + os.pathsep + full_env.get(
         'PYTHONPATH', '')
     full_env.setdefault('OMP_NUM_THREADS', '1')
+    # Shell launchers (dist_train.sh) must use this interpreter, whatever
+    # `python` is on PATH (e.g. `make test` does not activate the venv).
+    full_env['PYTHON'] = sys.executable
     full_env.update(env or {})
     cmd = args if args[0].endswith('.sh') else [sys.executable] + args
     proc = subprocess.run(
