@@ -123,21 +123,7 @@ class GSCNNHead(ShapeStreamLossMixin, BaseDecodeHead):
                 f'{self.fine_in_index}) have {fine.shape[1]} channels, '
                 f'fine_in_channels={self.fine_in_channels}')
         x = self._transform_inputs(feats)
-        size = x.shape[2:]
-        edge = resize(
-            fused_edge.to(x.dtype),
-            size=size,
-            mode='bilinear',
-            align_corners=self.align_corners)
-        branches = [
-            resize(
-                self.image_pool(x),
-                size=size,
-                mode='bilinear',
-                align_corners=self.align_corners),
-            self.edge_branch(edge), *self.aspp_modules(x)
-        ]
-        out = self.aspp_bottleneck(torch.cat(branches, dim=1))
+        out = self.aspp_bottleneck(self._aspp_edge_branches(x, fused_edge))
         fine = self.fine_bottleneck(fine)
         out = resize(
             out,

@@ -64,21 +64,7 @@ class GSCNNSepASPPHead(ShapeStreamLossMixin, DepthwiseSeparableASPPHead):
         ``GatedShapeStream`` output."""
         feats, _, fused_edge = self._split_shape_stream(inputs)
         x = self._transform_inputs(feats)
-        size = x.shape[2:]
-        edge = resize(
-            fused_edge.to(x.dtype),
-            size=size,
-            mode='bilinear',
-            align_corners=self.align_corners)
-        branches = [
-            resize(
-                self.image_pool(x),
-                size=size,
-                mode='bilinear',
-                align_corners=self.align_corners),
-            self.edge_branch(edge), *self.aspp_modules(x)
-        ]
-        output = self.bottleneck(torch.cat(branches, dim=1))
+        output = self.bottleneck(self._aspp_edge_branches(x, fused_edge))
         if self.c1_bottleneck is not None:
             c1_output = self.c1_bottleneck(feats[0])
             output = resize(

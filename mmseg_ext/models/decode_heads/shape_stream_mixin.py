@@ -51,6 +51,34 @@ class ShapeStreamLossMixin:
         output."""
         return split_shape_stream_outputs(inputs, type(self).__name__)
 
+    def _aspp_edge_branches(self, x: Tensor, fused_edge: Tensor) -> Tensor:
+        """ASPP branches plus the edge branch, concatenated.
+
+        Needs ``image_pool``, ``edge_branch`` and ``aspp_modules`` on the
+        head.
+
+        Args:
+            x (Tensor): ASPP input, (N, C, h, w).
+            fused_edge (Tensor): Fused edge map, (N, 1, H, W).
+
+        Returns:
+            Tensor: (N, sum of branch channels, h, w), in the order image
+            pooling, edge, ASPP branches.
+        """
+        size = x.shape[2:]
+        edge = resize(
+            fused_edge.to(x.dtype),
+            size=size,
+            mode='bilinear',
+            align_corners=self.align_corners)
+        pooled = resize(
+            self.image_pool(x),
+            size=size,
+            mode='bilinear',
+            align_corners=self.align_corners)
+        return torch.cat(
+            [pooled, self.edge_branch(edge), *self.aspp_modules(x)], dim=1)
+
     def loss(self, inputs: List[Tensor], batch_data_samples: SampleList,
              train_cfg: ConfigType) -> dict:
         """Forward, then all losses (the edge logits come from the neck)."""
