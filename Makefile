@@ -5,7 +5,7 @@ TORCH ?= torch==2.13.0
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmseg_ext-installed
-DEMO_CONFIG ?= configs/demo/fcn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py
+DEMO_CONFIG ?= configs/demo/gscnn_r18-c32-d16_1xb4-500it_demo-cityscapes-256x512.py
 DEMO_WORK_DIR ?= work_dirs/demo
 
 .PHONY: demo test lint install

@@ -11,7 +11,7 @@ import os.path as osp
 
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from mmseg_ext.apis import (enable_visualization, load_run_config,
-                            parse_cfg_options)
+                            parse_cfg_options, set_iou_output_dir)
 
 
 def parse_args() -> argparse.Namespace:
@@ -61,8 +61,7 @@ def main() -> None:
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
     if args.out is not None:
-        cfg.test_evaluator['output_dir'] = args.out
-        cfg.test_evaluator['keep_results'] = True
+        set_iou_output_dir(cfg, args.out)
 
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)

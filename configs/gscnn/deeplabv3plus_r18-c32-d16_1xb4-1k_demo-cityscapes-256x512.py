@@ -4,11 +4,10 @@
 # the boundary-quality comparison in configs/gscnn/README.md.
 _base_ = [
     'mmseg::_base_/models/deeplabv3plus_r50-d8.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/mmseg_ext_runtime.py',
     '../_base_/datasets/demo_cityscapes.py',
     '../_base_/schedules/schedule_demo.py',
 ]
-custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
 crop_size = (256, 256)
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(

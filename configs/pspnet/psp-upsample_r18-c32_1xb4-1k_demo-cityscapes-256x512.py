@@ -5,11 +5,10 @@
 # at 1/2 resolution.
 _base_ = [
     '../_base_/models/psp-upsample_r50-d8.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/mmseg_ext_runtime.py',
     '../_base_/datasets/demo_cityscapes.py',
     '../_base_/schedules/schedule_demo.py',
 ]
-custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
 crop_size = (256, 256)
 data_preprocessor = dict(size=crop_size)
 model = dict(

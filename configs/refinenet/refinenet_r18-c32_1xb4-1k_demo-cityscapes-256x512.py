@@ -4,11 +4,10 @@
 # configs/demo/ for the pattern).
 _base_ = [
     '../_base_/models/refinenet_r50-d32.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/mmseg_ext_runtime.py',
     '../_base_/datasets/demo_cityscapes.py',
     '../_base_/schedules/schedule_demo.py',
 ]
-custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
 crop_size = (256, 256)
 model = dict(
     data_preprocessor=dict(size=crop_size),

@@ -66,6 +66,28 @@ def resolve_resume(cfg: Config) -> None:
         cfg.load_from = latest
 
 
+def set_iou_output_dir(cfg: Config, out_dir: str) -> None:
+    """``--out``: ``IoUMetric`` writes the prediction maps to ``out_dir``.
+
+    ``test_evaluator`` may be one metric or a list (e.g. ``IoUMetric`` with
+    ``BoundaryFScore``); mmseg's ``tools/test.py`` assumes one. Every
+    ``IoUMetric`` of the list gets the folder; without one, it is an error.
+    """
+    evaluators = cfg.test_evaluator
+    if not isinstance(evaluators, (list, tuple)):
+        evaluators = [evaluators]
+    found = False
+    for evaluator in evaluators:
+        if evaluator.get('type') in ('IoUMetric', 'mmseg.IoUMetric'):
+            evaluator['output_dir'] = out_dir
+            evaluator['keep_results'] = True
+            found = True
+    if not found:
+        types = [e.get('type') for e in evaluators]
+        raise SystemExit('--out needs an IoUMetric in test_evaluator (it '
+                         f'writes the maps); the config has {types}.')
+
+
 def enable_visualization(cfg: Config,
                          show: bool = False,
                          show_dir: Optional[str] = None,

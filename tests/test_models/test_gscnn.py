@@ -417,6 +417,9 @@ def test_config_loads_and_builds(path):
 
 
 # ----------------------------------------------------------- training
+README_DEMO = osp.join(
+    REPO_ROOT, 'configs', 'demo',
+    'gscnn_r18-c32-d16_1xb4-500it_demo-cityscapes-256x512.py')
 TINY_PIPELINE = """
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -452,8 +455,7 @@ def test_demo_training_loss_goes_down_and_tools_test(tmp_path):
     config = write_tiny_config(
         str(tmp_path / 'tiny_gscnn.py'),
         str(tmp_path / 'demo_data'),
-        base=osp.join(REPO_ROOT, 'configs', 'gscnn',
-                      'gscnn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py'),
+        base=README_DEMO,
         max_iters=16,
         extra=TINY_PIPELINE)
     work = str(tmp_path / 'work')
@@ -466,7 +468,25 @@ def test_demo_training_loss_goes_down_and_tools_test(tmp_path):
     proc = run_tool([
         'tools/test.py', config,
         osp.join(work, 'iter_16.pth'), '--tta', '--work-dir',
-        str(tmp_path / 'test'), '--cfg-options', 'model.test_cfg.mode=slide',
+        str(tmp_path / 'test'), '--out',
+        str(tmp_path / 'maps'), '--cfg-options', 'model.test_cfg.mode=slide',
         'model.test_cfg.crop_size=(48,48)', 'model.test_cfg.stride=(32,32)'
     ])
-    assert 'mIoU' in proc.stdout + proc.stderr
+    out = proc.stdout + proc.stderr
+    # the demo evaluator list: region and boundary metrics
+    for key in ('mIoU', 'BF@1px', 'BF@5px', 'BIoU'):
+        assert key in out, key
+    # --out with an evaluator list: IoUMetric writes the maps
+    assert len(glob.glob(str(tmp_path / 'maps' / '*.png'))) == 4
+
+
+def test_readme_demo_is_gscnn():
+    """`make demo` trains the Gated-SCNN demo config."""
+    with open(osp.join(REPO_ROOT, 'Makefile')) as f:
+        line = next(x for x in f if x.startswith('DEMO_CONFIG'))
+    assert osp.join(REPO_ROOT, line.split('?=')[1].strip()) == README_DEMO
+    cfg = Config.fromfile(README_DEMO)
+    assert cfg.model.type == 'ShapeStreamEncoderDecoder'
+    assert cfg.model.decode_head.type == 'GSCNNHead'
+    assert cfg.train_cfg.max_iters == 500
+    assert cfg.param_scheduler[-1]['end'] == 500

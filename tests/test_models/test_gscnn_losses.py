@@ -8,11 +8,13 @@ import torch
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 
-from mmseg_ext.models.losses.dual_task_loss import (boundary_potential,
-                                                    central_difference,
-                                                    triangle_kernel,
-                                                    triangle_smooth,
-                                                    unit_step_response)
+from mmseg_ext.models.losses.boundary_potential import (boundary_potential,
+                                                        central_difference,
+                                                        triangle_kernel,
+                                                        triangle_smooth,
+                                                        unit_step_response)
+from mmseg_ext.models.losses.dual_task_loss import gumbel_noise
+from mmseg_ext.models.losses.edge_attention_loss import sample_selected
 
 
 def softplus(x: float) -> float:
@@ -190,6 +192,49 @@ def test_edge_attention_bad_input():
         MODELS.build(dict(type='EdgeAttentionLoss', threshold=1.5))
 
 
+@pytest.mark.parametrize('align_corners', [False, True])
+@pytest.mark.parametrize('sizes', [((7, 9), (29, 31)), ((16, 16), (64, 64)),
+                                   ((5, 5), (3, 4)), ((1, 3), (5, 7))])
+def test_sample_selected_equals_resize_then_index(align_corners, sizes):
+    (h, w), (big_h, big_w) = sizes
+    torch.manual_seed(0)
+    logits = torch.randn(3, 5, h, w, dtype=torch.float64)
+    selected = torch.rand(3, big_h, big_w) > 0.6
+    selected[1] = False  # an image without selected pixels
+    expected = F.interpolate(
+        logits, (big_h, big_w), mode='bilinear',
+        align_corners=align_corners).permute(0, 2, 3, 1)[selected]
+    got = sample_selected(logits, selected, align_corners)
+    torch.testing.assert_close(got, expected, rtol=0, atol=1e-12)
+    assert sample_selected(logits, torch.zeros_like(selected),
+                           align_corners).shape == (0, 5)
+
+
+@pytest.mark.parametrize('align_corners', [False, True])
+def test_edge_attention_equals_the_resized_masked_cross_entropy(align_corners):
+    """Sampling only the selected pixels gives the loss and gradient of
+    resizing the logits whole, then a masked cross-entropy."""
+    torch.manual_seed(2)
+    seg = torch.randn(2, 6, 8, 9, dtype=torch.float64, requires_grad=True)
+    edge = torch.randn(2, 1, 8, 9, dtype=torch.float64) * 3
+    label = torch.randint(0, 6, (2, 29, 33))
+    label[:, :4] = 255
+    loss = MODELS.build(dict(type='EdgeAttentionLoss'))(
+        seg, label, edge, align_corners=align_corners)
+    (grad, ) = torch.autograd.grad(loss, seg)
+    up_edge = F.interpolate(
+        edge, (29, 33), mode='bilinear', align_corners=align_corners)
+    selected = (up_edge[:, 0].sigmoid() > 0.8) & (label != 255)
+    up_seg = F.interpolate(
+        seg, (29, 33), mode='bilinear', align_corners=align_corners)
+    expected = F.cross_entropy(
+        up_seg, torch.where(selected, label, 255), ignore_index=255)
+    (expected_grad, ) = torch.autograd.grad(expected, seg)
+    # the loss computes in float32 whatever the input dtype
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-4, atol=1e-7)
+
+
 # --------------------------------------------------------------------------
 # DualTaskLoss
 # --------------------------------------------------------------------------
@@ -343,3 +388,44 @@ def test_dual_resize_bf16_and_bad_input():
                 dict(boundary_threshold=1.0)):
         with pytest.raises(ValueError):
             MODELS.build(dict(type='DualTaskLoss', **bad))
+
+
+def test_gumbel_noise_is_standard_gumbel():
+    torch.manual_seed(0)
+    noise = gumbel_noise(torch.empty(1_000_000))
+    assert torch.isfinite(noise).all()
+    # mean = Euler-Mascheroni constant, variance = pi^2 / 6
+    assert noise.mean().item() == pytest.approx(0.5772, abs=5e-3)
+    assert noise.var().item() == pytest.approx(math.pi**2 / 6, rel=1e-2)
+    assert gumbel_noise(torch.empty(3, dtype=torch.float64)).dtype == \
+        torch.float64
+
+
+@pytest.mark.parametrize('align_corners', [False, True])
+def test_dual_scale_factor_compares_at_the_scaled_resolution(align_corners):
+    """At scale 0.5, a label upsampled x2 by nearest neighbour gives the
+    loss of the original label at scale 1 (logits at the small size)."""
+    torch.manual_seed(3)
+    label = torch.randint(0, 3,
+                          (2, 4, 5)).repeat_interleave(3, 1).repeat_interleave(
+                              3, 2)  # (2, 12, 15) blocks
+    logits = torch.randn(2, 3, 12, 15, requires_grad=True)
+    big_label = label.repeat_interleave(2, 1).repeat_interleave(2, 2)
+    half = MODELS.build(
+        dict(
+            type='DualTaskLoss',
+            gumbel=False,
+            scale_factor=0.5,
+            smooth_radius=2))
+    full = MODELS.build(
+        dict(type='DualTaskLoss', gumbel=False, smooth_radius=2))
+    got = half(logits, big_label, align_corners=align_corners)
+    expected = full(logits, label, align_corners=align_corners)
+    assert got.item() == pytest.approx(expected.item(), rel=1e-6)
+    assert got.item() > 0
+    assert_finite_backward(got, logits)
+    # scale 1 on the big label differs: the comparison resolution matters
+    assert full(logits, big_label).item() != pytest.approx(got.item())
+    for bad in (0.0, -0.5, 1.5):
+        with pytest.raises(ValueError, match='scale_factor'):
+            MODELS.build(dict(type='DualTaskLoss', scale_factor=bad))

@@ -66,5 +66,15 @@ val_dataloader = dict(
             img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+# Region and boundary quality. The demo images are 256x512 (diagonal 572
+# px): boundary tolerances are given in pixels, Boundary IoU's band is the
+# paper's 2% of the diagonal (11 px).
+val_evaluator = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(
+        type='BoundaryFScore',
+        tolerances=(1, 2, 3, 5),
+        tolerance_unit='pixel'),
+    dict(type='BoundaryIoU'),
+]
 test_evaluator = val_evaluator

@@ -18,7 +18,8 @@ class CheckSegMap(BaseTransform):
     out-of-range id fails (or silently corrupts the loss) inside the loss.
 
     Required keys: ``img``, ``gt_seg_map``; ``img_path``/``seg_map_path`` are
-    used in messages when present. Nothing is modified.
+    used in messages when present. Nothing is modified. Results without
+    ``gt_seg_map`` (inference on a bare image) pass unchanged.
 
     Args:
         num_classes (int, optional): Number of classes; None skips the id
@@ -40,6 +41,8 @@ class CheckSegMap(BaseTransform):
         self.invalid_ids = invalid_ids
 
     def transform(self, results: dict) -> dict:
+        if 'gt_seg_map' not in results:
+            return results
         seg = results['gt_seg_map']
         img_shape = results['img'].shape[:2]
         seg_path = results.get('seg_map_path', '<label map>')

@@ -18,7 +18,16 @@ class LoadCheckedAnnotations(LoadAnnotations):
     such failures as :class:`UnreadableLabelMapError` naming the file.
     (Unreadable *images* are already named by ``LoadImageFromFile``:
     ``failed to load image: PATH``.)
+
+    Results without a ``seg_map_path`` key (a bare image, as mmseg's
+    ``inference_model`` and ``MMSegInferencer`` feed the config's test
+    pipeline; they drop only ``LoadAnnotations`` from it) pass unchanged.
     """
+
+    def transform(self, results: dict) -> dict:
+        if 'seg_map_path' not in results:
+            return results
+        return super().transform(results)
 
     def _load_seg_map(self, results: dict) -> None:
         path = results.get('seg_map_path', '<unknown>')

@@ -122,18 +122,18 @@ class ShapeStreamLossMixin:
             terms[self.loss_edge.loss_name] = self.loss_edge(
                 edge_logits, edge_gt)
         if self.loss_edge_att is not None or self.loss_dual is not None:
+            # both resize the logits themselves, to what they need: the
+            # selected pixels, the dual loss's comparison resolution
             seg_label = self._stack_batch_gt(batch_data_samples).squeeze(1)
-            seg_logits = resize(
-                seg_logits,
-                size=seg_label.shape[1:],
-                mode='bilinear',
-                align_corners=self.align_corners)
             if self.loss_edge_att is not None:
                 terms[self.loss_edge_att.loss_name] = self.loss_edge_att(
-                    seg_logits, seg_label, edge_logits)
+                    seg_logits,
+                    seg_label,
+                    edge_logits,
+                    align_corners=self.align_corners)
             if self.loss_dual is not None:
                 terms[self.loss_dual.loss_name] = self.loss_dual(
-                    seg_logits, seg_label)
+                    seg_logits, seg_label, align_corners=self.align_corners)
         for name, value in terms.items():
             losses[name] = losses[name] + value if name in losses else value
         return losses

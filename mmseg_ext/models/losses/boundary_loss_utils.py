@@ -20,12 +20,14 @@ def autocast_disabled(tensor: Tensor) -> ContextManager:
         return contextlib.nullcontext()
 
 
-def resize_to(logits: Tensor, size: Sequence[int]) -> Tensor:
+def resize_to(logits: Tensor,
+              size: Sequence[int],
+              align_corners: bool = False) -> Tensor:
     """Bilinearly resize ``(N, C, h, w)`` logits to ``size`` if needed."""
     if tuple(logits.shape[2:]) == tuple(size):
         return logits
     return F.interpolate(
-        logits, size=tuple(size), mode='bilinear', align_corners=False)
+        logits, size=tuple(size), mode='bilinear', align_corners=align_corners)
 
 
 def check_4d(tensor: Tensor, name: str, owner: str) -> None:

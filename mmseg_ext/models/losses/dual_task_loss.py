@@ -10,129 +10,29 @@ from torch import Tensor
 
 from .boundary_loss_utils import (autocast_disabled, check_4d, check_class_ids,
                                   label_map, resize_to)
+from .boundary_potential import boundary_potential
 
-_MAGNITUDE_EPS = 1e-6
 
+def gumbel_noise(like: Tensor) -> Tensor:
+    """Standard Gumbel samples ``-log(-log(u))``, ``u ~ U(0, 1)``, shaped
+    and typed like ``like``.
 
-def triangle_kernel(radius: int) -> Tensor:
-    """1-D triangle filter ``[1, ..., r, r + 1, r, ..., 1] / (r + 1)^2``.
-
-    The filter of Dollar's ``convTri`` (structured edge toolbox), used by
-    the official Gated-SCNN code; it sums to 1.
+    The same distribution as ``F.gumbel_softmax``'s noise, drawn with
+    ``rand`` instead of ``exponential_`` (3.5x faster on CPU, where the
+    latter took a quarter of the loss).
     """
-    ramp = torch.arange(1, radius + 2, dtype=torch.float32)
-    return torch.cat((ramp, ramp[:-1].flip(0))) / float(radius + 1)**2
+    uniform = torch.rand_like(like).clamp_(min=torch.finfo(like.dtype).tiny)
+    return uniform.log_().neg_().log_().neg_()
 
 
-def unit_step_response(radius: int) -> float:
-    """Largest :func:`boundary_magnitude` of a smoothed unit step.
-
-    Central differences of a unit step smoothed by
-    :func:`triangle_kernel` peak at ``(f_r + f_{r+1}) / 2 =
-    (2r + 1) / (2 (r + 1)^2)`` (0.18 for r = 4, 0.5 for r = 0).
-    """
-    return (2 * radius + 1) / (2.0 * (radius + 1)**2)
-
-
-def _symmetric_index(length: int, pad: int, device: torch.device) -> Tensor:
-    """Indices that pad ``[0, length)`` by ``pad`` with mirror symmetry,
-    for any ``pad``, even larger than ``length``."""
-    index = torch.arange(-pad, length + pad, device=device)
-    index = torch.remainder(index, 2 * length)
-    return torch.where(index >= length, 2 * length - 1 - index, index)
-
-
-def _symmetric_pad(maps: Tensor, pad: int, dim: int) -> Tensor:
-    """Pad ``dim`` by ``pad`` on both sides with mirror symmetry.
-
-    ``x[-1] = x[0]``, ``x[length] = x[length - 1]`` (MATLAB's
-    ``'symmetric'``, as ``convTri``), so constants stay constant.
-    """
-    length = maps.shape[dim]
-    if pad > length:
-        return maps.index_select(dim, _symmetric_index(length, pad,
-                                                       maps.device))
-    return torch.cat((maps.narrow(dim, 0, pad).flip(dim), maps,
-                      maps.narrow(dim, length - pad, pad).flip(dim)), dim)
-
-
-def triangle_smooth(maps: Tensor, radius: int) -> Tensor:
-    """Separable triangle smoothing (``convTri``) of every channel.
-
-    Args:
-        maps (Tensor): ``(N, C, H, W)`` float maps.
-        radius (int): Filter radius ``r`` (0: no smoothing).
-
-    Returns:
-        Tensor: ``(N, C, H, W)`` smoothed maps (symmetric borders).
-    """
-    if radius == 0:
-        return maps
-    channels = maps.shape[1]
-    kernel = triangle_kernel(radius).to(maps)
-    row = kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1)
-    column = kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1)
-    maps = F.conv2d(_symmetric_pad(maps, radius, 3), row, groups=channels)
-    return F.conv2d(_symmetric_pad(maps, radius, 2), column, groups=channels)
-
-
-def central_difference(maps: Tensor, dim: int) -> Tensor:
-    """``numpy.gradient`` along ``dim`` (2 or 3) of ``(N, C, H, W)`` maps:
-    central differences inside, one-sided ones at the two ends."""
-    length = maps.shape[dim]
-    if length < 2:
-        return maps * 0.0  # no neighbour; stays part of the graph
-    channels = maps.shape[1]
-    shape = (1, 1, 3, 1) if dim == 2 else (1, 1, 1, 3)
-    padding = (1, 0) if dim == 2 else (0, 1)
-    kernel = maps.new_tensor([-0.5, 0.0, 0.5]).view(shape)
-    diff = F.conv2d(
-        maps,
-        kernel.expand(channels, -1, -1, -1),
-        padding=padding,
-        groups=channels)
-    first, last = diff.narrow(dim, 0, 1), diff.narrow(dim, length - 1, 1)
-    first.copy_(maps.narrow(dim, 1, 1) - maps.narrow(dim, 0, 1))
-    last.copy_(
-        maps.narrow(dim, length - 1, 1) - maps.narrow(dim, length - 2, 1))
-    return diff
-
-
-def boundary_magnitude(maps: Tensor) -> Tensor:
-    """Spatial gradient magnitude ``|grad maps|`` by central differences.
-
-    ``sqrt(gx^2 + gy^2 + eps^2) - eps``: 0 on flat maps, with a bounded
-    derivative at 0 (a plain ``sqrt`` has an infinite one there).
-    """
-    grad_y = central_difference(maps, 2)
-    grad_x = central_difference(maps, 3)
-    return torch.sqrt(grad_x * grad_x + grad_y * grad_y +
-                      _MAGNITUDE_EPS**2) - _MAGNITUDE_EPS
-
-
-def boundary_potential(probs: Tensor, radius: int, reliable: Tensor) -> Tensor:
-    """The boundary map ``zeta`` of per-class probabilities.
-
-    ``zeta = |grad(convTri_r(probs))| / m``, where the normaliser ``m`` is
-    the largest magnitude of the image over its reliable pixels, but at
-    least the magnitude of a full-contrast step
-    (:func:`unit_step_response`): a map holding a sharp boundary is
-    max-normalised as in the official code, while a flat or weak map is
-    not inflated to 1.
-
-    Args:
-        probs (Tensor): ``(N, C, H, W)`` probabilities (or one-hot).
-        radius (int): Triangle-filter radius ``r``.
-        reliable (Tensor): ``(N, 1, H, W)`` bool, pixels whose value does
-            not depend on ignore pixels.
-
-    Returns:
-        Tensor: ``(N, C, H, W)`` boundary map, mostly in [0, 1].
-    """
-    magnitude = boundary_magnitude(triangle_smooth(probs, radius))
-    peak = magnitude.masked_fill(~reliable, 0.0).amax(
-        dim=(1, 2, 3), keepdim=True)
-    return magnitude / peak.clamp(min=unit_step_response(radius))
+def scale_label(label: Tensor, scale_factor: float) -> Tensor:
+    """Nearest-neighbour subsampling of ``(N, H, W)`` class ids to
+    ``round(H * scale_factor) x round(W * scale_factor)`` (at least 1)."""
+    size = [max(1, round(length * scale_factor)) for length in label.shape[1:]]
+    if size == list(label.shape[1:]):
+        return label
+    scaled = F.interpolate(label[:, None].float(), size=size, mode='nearest')
+    return scaled[:, 0].to(label.dtype)
 
 
 def dual_task_loss(seg_logits: Tensor,
@@ -141,7 +41,9 @@ def dual_task_loss(seg_logits: Tensor,
                    smooth_radius: int = 4,
                    boundary_threshold: float = 1e-4,
                    ignore_index: int = 255,
-                   gumbel: bool = True) -> Tensor:
+                   gumbel: bool = True,
+                   scale_factor: float = 1.0,
+                   align_corners: bool = False) -> Tensor:
     """Gated-SCNN's dual-task regulariser :math:`L^{reg\\rightarrow}`.
 
     The segmentation's boundaries must match the ground-truth boundaries.
@@ -190,6 +92,13 @@ def dual_task_loss(seg_logits: Tensor,
         ignore_index (int): Label of pixels to skip.
         gumbel (bool): Sample Gumbel noise; False uses the noise-free
             ``softmax(l / tau)`` (deterministic, for tests).
+        scale_factor (float): Resolution of the comparison relative to
+            the label, in (0, 1]. 1 (the paper) compares at the label's
+            resolution; 0.5 at half of it (label subsampled by nearest
+            neighbour, logits resized bilinearly), about 4x cheaper.
+            ``smooth_radius`` counts pixels at that resolution.
+        align_corners (bool): Of the bilinear resize of ``seg_logits``
+            (pass the head's).
 
     Returns:
         Tensor: Scalar float32 loss, part of the graph even when 0.
@@ -199,12 +108,13 @@ def dual_task_loss(seg_logits: Tensor,
     label = label_map(seg_label, seg_logits.shape[0], owner)
     num_classes = seg_logits.shape[1]
     check_class_ids(label, num_classes, ignore_index, owner)
+    if scale_factor != 1.0:
+        label = scale_label(label, scale_factor)
     with autocast_disabled(seg_logits):
-        logits = resize_to(seg_logits.float(), label.shape[1:])
+        logits = resize_to(seg_logits.float(), label.shape[1:], align_corners)
         if gumbel:
-            probs = F.gumbel_softmax(logits, tau=tau, hard=False, dim=1)
-        else:
-            probs = F.softmax(logits / tau, dim=1)
+            logits = logits + gumbel_noise(logits)
+        probs = F.softmax(logits / tau, dim=1)
         with torch.no_grad():
             valid = (label != ignore_index)[:, None]
             one_hot = torch.zeros_like(logits).scatter_(
@@ -246,6 +156,10 @@ class DualTaskLoss(nn.Module):
             Default 1e-4.
         gumbel (bool): Sample Gumbel noise; False gives the deterministic
             ``softmax(logits / tau)``. Default True.
+        scale_factor (float): Resolution of the comparison relative to
+            the label, in (0, 1]. Default 1.0 (the paper); 0.5 is about
+            4x cheaper (``smooth_radius`` then counts half-resolution
+            pixels, so halve it to keep the same blur).
         loss_weight (float): Weight of the loss. Default 1.0.
         ignore_index (int): Label of pixels to skip. Default 255.
         loss_name (str): Name of the loss item. Default ``'loss_dual'``.
@@ -256,6 +170,7 @@ class DualTaskLoss(nn.Module):
                  smooth_radius: int = 4,
                  boundary_threshold: float = 1e-4,
                  gumbel: bool = True,
+                 scale_factor: float = 1.0,
                  loss_weight: float = 1.0,
                  ignore_index: int = 255,
                  loss_name: str = 'loss_dual') -> None:
@@ -269,10 +184,14 @@ class DualTaskLoss(nn.Module):
         if not 0.0 <= boundary_threshold < 1.0:
             raise ValueError('DualTaskLoss: boundary_threshold must be in '
                              f'[0, 1), got {boundary_threshold!r}.')
+        if not 0.0 < scale_factor <= 1.0:
+            raise ValueError('DualTaskLoss: scale_factor must be in (0, 1], '
+                             f'got {scale_factor!r}.')
         self.tau = tau
         self.smooth_radius = smooth_radius
         self.boundary_threshold = boundary_threshold
         self.gumbel = gumbel
+        self.scale_factor = scale_factor
         self.loss_weight = loss_weight
         self.ignore_index = ignore_index
         self._loss_name = loss_name
@@ -281,7 +200,8 @@ class DualTaskLoss(nn.Module):
                 seg_logits: Tensor,
                 seg_label: Tensor,
                 weight: Optional[Tensor] = None,
-                ignore_index: Optional[int] = None) -> Tensor:
+                ignore_index: Optional[int] = None,
+                align_corners: bool = False) -> Tensor:
         """Compute the weighted loss.
 
         Args:
@@ -292,6 +212,8 @@ class DualTaskLoss(nn.Module):
                 accepted because decode heads pass it.
             ignore_index (int, optional): Overrides ``self.ignore_index``
                 (decode heads pass theirs).
+            align_corners (bool): Of the bilinear resize of
+                ``seg_logits`` to the label size, when they differ.
 
         Returns:
             Tensor: Scalar float32 loss.
@@ -309,7 +231,9 @@ class DualTaskLoss(nn.Module):
             smooth_radius=self.smooth_radius,
             boundary_threshold=self.boundary_threshold,
             ignore_index=ignore_index,
-            gumbel=self.gumbel)
+            gumbel=self.gumbel,
+            scale_factor=self.scale_factor,
+            align_corners=align_corners)
 
     @property
     def loss_name(self) -> str:
