@@ -1,9 +1,11 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Helpers for tests that run the training/test tools end to end."""
+import importlib.util
 import os
 import os.path as osp
 import subprocess
 import sys
+from types import ModuleType
 from typing import List, Optional
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -18,6 +20,17 @@ def stock_tool(name: str) -> str:
     path = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools', name)
     assert osp.isfile(path), path
     return path
+
+
+def load_script(*parts: str) -> ModuleType:
+    """Import a script of the repository (e.g. ``'tools', 'analysis',
+    'plot_curves.py'``) as a module, without running its ``main``."""
+    path = osp.join(REPO_ROOT, *parts)
+    name = osp.splitext(parts[-1])[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 TINY_DEMO = dict(seed=3, num_train=8, num_val=4, size=(64, 128))

@@ -11,6 +11,7 @@ side by side. ``tools/analysis/demo_results.py`` is the command line.
 import copy
 import glob
 import json
+import os
 import os.path as osp
 import statistics
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
@@ -113,6 +114,34 @@ def evaluate_checkpoint(config: str,
     }, dict(
         decode_head=type(model.decode_head).__name__,
         params_m=round(params / 1e6, 3))
+
+
+def cached_metrics(cache_file: str,
+                   checkpoint: str) -> Optional[Tuple[dict, dict]]:
+    """Metrics saved by :func:`save_metrics` for this very checkpoint file
+    (same path, size and modification time), else None."""
+    if not osp.isfile(cache_file):
+        return None
+    with open(cache_file) as f:
+        saved = json.load(f)
+    if saved.get('checkpoint') != _file_key(checkpoint):
+        return None
+    return saved['metrics'], saved['info']
+
+
+def save_metrics(cache_file: str, checkpoint: str, metrics: dict,
+                 info: dict) -> None:
+    """Keep a checkpoint's metrics next to its evaluation logs."""
+    with open(cache_file, 'w') as f:
+        json.dump(
+            dict(checkpoint=_file_key(checkpoint), metrics=metrics, info=info),
+            f,
+            indent=2)
+
+
+def _file_key(path: str) -> list:
+    stat = os.stat(path)
+    return [osp.abspath(path), stat.st_size, stat.st_mtime_ns]
 
 
 def _cell(value: Optional[float], digits: int = 2) -> str:

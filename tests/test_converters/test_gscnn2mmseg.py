@@ -8,7 +8,6 @@ The checkpoint is built here from the layout of nv-tlabs/GSCNN
 value identifies its official key, so the test follows each key through
 the conversion; the target model is built on the ``meta`` device.
 """
-import importlib.util
 import os.path as osp
 from collections import OrderedDict
 
@@ -16,7 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from ..tiny_runs import REPO_ROOT, load_script
+
 CONFIG = osp.join(REPO_ROOT, 'configs', 'gscnn',
                   'gscnn_wrn38-d8_8xb1-65k_cityscapes-720x720.py')
 WRN38_BLOCKS = (3, 3, 6, 3, 1, 1)
@@ -25,11 +25,7 @@ WRN38_CHANNELS = ((128, 128), (256, 256), (512, 512), (512, 1024),
 
 
 def _load_converter():
-    path = osp.join(REPO_ROOT, 'tools', 'model_converters', 'gscnn2mmseg.py')
-    spec = importlib.util.spec_from_file_location('gscnn2mmseg', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools', 'model_converters', 'gscnn2mmseg.py')
 
 
 conv = _load_converter()

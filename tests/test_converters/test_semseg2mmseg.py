@@ -7,7 +7,6 @@ functional re-statement of its forward pass (deep stem, dilated layer3/4
 with every block dilated, PPM and logits upsampled with
 ``align_corners=True``) that the converted mmseg model must reproduce.
 """
-import importlib.util
 import os.path as osp
 from collections import OrderedDict
 
@@ -19,17 +18,14 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from ..tiny_runs import REPO_ROOT, load_script
+
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'pspnet')
 BLOCKS = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
 
 
 def _load_converter():
-    path = osp.join(REPO_ROOT, 'tools', 'model_converters', 'semseg2mmseg.py')
-    spec = importlib.util.spec_from_file_location('semseg2mmseg', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools', 'model_converters', 'semseg2mmseg.py')
 
 
 conv = _load_converter()

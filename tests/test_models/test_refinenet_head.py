@@ -529,8 +529,9 @@ def test_config_builds(config):
     assert 'mmseg_ext' in cfg.custom_imports.imports
     with torch.device('meta'):  # structure only, no memory or init cost
         model = MODELS.build(cfg.model)
-    expected = ('LightWeightRefineNetHead'
-                if osp.basename(config).startswith('lw-') else 'RefineNetHead')
+    name = osp.basename(config)
+    expected = ('LightWeightRefineNetHead' if name.startswith('lw-') else
+                'UPerHead' if name.startswith('upernet-') else 'RefineNetHead')
     assert type(model.decode_head).__name__ == expected
 
 

@@ -1,7 +1,6 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """tools/analysis/benchmark_targets.py: the targets' configs, verdicts, and
 an end-to-end run of tiny stand-in targets (no timing is asserted)."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -12,16 +11,13 @@ from mmseg_ext.utils.benchmark import targets as targets_module
 from mmseg_ext.utils.benchmark.targets import (TARGETS, Target,
                                                evaluate_target, format_targets,
                                                pipeline_without)
-from ..tiny_runs import REPO_ROOT, write_tiny_config
+from ..tiny_runs import REPO_ROOT, load_script, write_tiny_config
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'benchmark_targets.py')
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('targets_tool', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools', 'analysis', 'benchmark_targets.py')
 
 
 def test_every_target_config_loads_with_the_compared_heads():
@@ -133,8 +129,7 @@ def test_tiny_targets_end_to_end(tmp_path, monkeypatch):
     out = tmp_path / 'targets.json'
     results = tool.main([
         '--warmup', '0', '--iters', '1', '--threads', '1', '--isolation',
-        'none', '--data-root',
-        data_root, '--data-samples', '2', '--out',
+        'none', '--data-root', data_root, '--data-samples', '2', '--out',
         str(out)
     ])
     saved = json.loads(out.read_text())

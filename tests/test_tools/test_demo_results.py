@@ -1,6 +1,5 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """tools/analysis/demo_results.py: train, evaluate, table, JSON, figure."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -9,18 +8,14 @@ import pytest
 
 from mmseg_ext.apis.demo_results import (BOUNDARY_KEYS, DEFAULT_RUNS,
                                          format_table)
-from ..tiny_runs import REPO_ROOT, write_tiny_config
+from ..tiny_runs import REPO_ROOT, load_script, write_tiny_config
 
 PSP_DEMO = osp.join(REPO_ROOT, 'configs', 'demo',
                     'pspnet_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py')
 
 
 def load_tool():
-    path = osp.join(REPO_ROOT, 'tools', 'analysis', 'demo_results.py')
-    spec = importlib.util.spec_from_file_location('demo_results', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools', 'analysis', 'demo_results.py')
 
 
 def test_default_runs_cover_every_head_and_the_mmseg_baselines():
@@ -100,9 +95,13 @@ def test_train_evaluate_table_and_figure(tmp_path):
     # config that was never trained as missing
     again = tool.main([
         '--configs', f'FCN={fcn}', f'NEW={untrained}', '--work-root',
-        str(tmp_path / 'runs')
+        str(tmp_path / 'runs'), '--reuse'
     ])
     assert again['FCN']['metrics'] == results['FCN']['metrics']
+    cache = tmp_path / 'runs' / 'fcn_tiny' / 'eval' / \
+        'demo_results_metrics.json'
+    assert json.loads(cache.read_text())['metrics'] == \
+        results['FCN']['metrics']
     assert again['NEW']['missing']
     assert '| NEW | not trained |' in format_table(again)
 
@@ -113,3 +112,19 @@ def test_bad_configs_argument(tmp_path):
         tool.main(['--configs', 'no-equals-sign'])
     with pytest.raises(SystemExit, match='does not exist'):
         tool.main(['--configs', f'X={tmp_path / "missing.py"}'])
+
+
+def test_cached_metrics_belong_to_one_checkpoint_file(tmp_path):
+    from mmseg_ext.apis.demo_results import cached_metrics, save_metrics
+    ckpt = tmp_path / 'iter_2.pth'
+    ckpt.write_bytes(b'one')
+    cache = str(tmp_path / 'metrics.json')
+    assert cached_metrics(cache, str(ckpt)) is None
+    save_metrics(cache, str(ckpt), {'mIoU': 1.0}, {'params_m': 2.0})
+    assert cached_metrics(cache, str(ckpt)) == ({
+        'mIoU': 1.0
+    }, {
+        'params_m': 2.0
+    })
+    ckpt.write_bytes(b'retrained')  # another file: evaluate again
+    assert cached_metrics(cache, str(ckpt)) is None

@@ -1,20 +1,15 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-import importlib.util
 import json
 import os.path as osp
 
 import cv2
 import pytest
 
-from ..tiny_runs import REPO_ROOT
+from ..tiny_runs import load_script
 
 
 def load_tool():
-    path = osp.join(REPO_ROOT, 'tools', 'analysis', 'plot_curves.py')
-    spec = importlib.util.spec_from_file_location('plot_curves', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools', 'analysis', 'plot_curves.py')
 
 
 def write_log(work_dir, timestamp, lines):

@@ -20,8 +20,9 @@ from typing import Dict, List, Optional, Sequence
 
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from mmseg_ext.apis.demo_results import (BOUNDARY_KEYS, DEFAULT_RUNS, DemoRun,
-                                         draw_predictions, evaluate_checkpoint,
-                                         final_checkpoint, format_table,
+                                         cached_metrics, draw_predictions,
+                                         evaluate_checkpoint, final_checkpoint,
+                                         format_table, save_metrics,
                                          train_seconds_per_iter)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -56,6 +57,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         nargs='+',
         default=[0, 7, 21],
         help='val image indices of the figure')
+    parser.add_argument(
+        '--reuse',
+        action='store_true',
+        help='reuse the metrics saved by an earlier evaluation of the same '
+        'checkpoint file instead of evaluating it again')
     parser.add_argument('--device', default='cpu')
     return parser.parse_args(argv)
 
@@ -107,9 +113,17 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
                   f'{work_dir} (pass --train)')
             results[run.name] = dict(config=run.config, missing=True)
             continue
-        metrics, info = evaluate_checkpoint(run.config, checkpoint,
-                                            osp.join(work_dir, 'eval'),
-                                            args.device)
+        eval_dir = osp.join(work_dir, 'eval')
+        cache = osp.join(eval_dir, 'demo_results_metrics.json')
+        found = cached_metrics(cache, checkpoint) if args.reuse else None
+        if found is None:
+            metrics, info = evaluate_checkpoint(run.config, checkpoint,
+                                                eval_dir, args.device)
+            save_metrics(cache, checkpoint, metrics, info)
+        else:
+            metrics, info = found
+            print(f'[demo_results] {run.name}: metrics of {checkpoint} '
+                  f'reused from {cache}')
         results[run.name] = dict(
             config=run.config,
             checkpoint=checkpoint,
