@@ -17,6 +17,7 @@ from mmseg_ext.utils.benchmark import (BenchmarkSettings, required_fields,
 from mmseg_ext.utils.benchmark.data_throughput import data_unavailable
 from mmseg_ext.utils.benchmark.measurements import (MEASUREMENTS,
                                                     inference_test_cfg)
+from mmseg_ext.utils.benchmark.meters import PeakMemoryMeter
 from mmseg_ext.utils.benchmark.model_setup import (build_model, describe_error,
                                                    strip_pretrained)
 from mmseg_ext.utils.benchmark.report import add_ratios, merge_rounds
@@ -129,6 +130,22 @@ def test_cpu_bf16_channels_last_gscnn():
     terms = gscnn['loss']['heads']['decode_head']['terms']
     assert {'loss_ce', 'loss_edge'} <= set(terms)
     assert gscnn['ratios']['train_step_time'] == 1.0
+
+
+@pytest.mark.skipif(
+    not osp.exists('/proc/self/status'), reason='needs Linux /proc')
+def test_cpu_meter_in_a_shared_process_sees_a_new_allocation():
+    """After 400 MB were allocated and freed, a 200 MB allocation still
+    shows (the heap is trimmed before the high-water mark is reset)."""
+    freed = [torch.ones(1 << 20) for _ in range(100)]  # 100 x 4 MiB
+    del freed
+    meter = PeakMemoryMeter('cpu', fresh_process=False)
+    meter.start()
+    held = torch.ones(50 << 20)  # 200 MiB, touched
+    memory = meter.stop()
+    del held
+    assert 190 <= memory['peak_mb'] <= 260, memory
+    assert 'shared process' in memory['method']
 
 
 @pytest.mark.gpu

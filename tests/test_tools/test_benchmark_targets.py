@@ -128,8 +128,8 @@ def test_tiny_targets_end_to_end(tmp_path, monkeypatch):
     monkeypatch.setattr(tool, 'resolve', lambda c: c)
     out = tmp_path / 'targets.json'
     results = tool.main([
-        '--warmup', '0', '--iters', '1', '--threads', '1', '--isolation',
-        'none', '--data-root', data_root, '--data-samples', '2', '--out',
+        '--warmup', '0', '--iters', '1', '--threads', '1', '--data-root',
+        data_root, '--data-samples', '2', '--out',
         str(out)
     ])
     saved = json.loads(out.read_text())

@@ -15,10 +15,15 @@ Peak memory of one measurement:
   ``VmHWM`` at the end minus ``VmRSS`` at the start. Only sound in a process
   whose heap has not served an earlier measurement (freed memory kept by
   the allocator would be reused unseen), hence one fresh process per
-  measurement in the benchmark.
+  measurement in the benchmark. In a shared process (``--isolation
+  none``) glibc's ``malloc_trim(0)`` first hands the free heap back to the
+  kernel, which narrows but does not close that gap: fragmented arenas
+  keep pages that later allocations reuse without raising the RSS.
 * CPU elsewhere: ``resource.getrusage`` ``ru_maxrss`` at the end minus the
   RSS at the start; valid in a fresh process only.
 """
+import ctypes
+import ctypes.util
 import gc
 import resource
 import statistics
@@ -95,6 +100,18 @@ def _maxrss_bytes() -> float:
     return float(peak) if sys.platform == 'darwin' else peak * _KB
 
 
+def _trim_heap() -> bool:
+    """Return free heap pages to the kernel (glibc); True if it ran."""
+    if not sys.platform.startswith('linux'):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl has no trim)
+        return False
+    return True
+
+
 class PeakMemoryMeter:
     """Peak memory growth between :meth:`start` and :meth:`stop`.
 
@@ -113,6 +130,9 @@ class PeakMemoryMeter:
 
     def start(self) -> None:
         gc.collect()
+        trimmed = False
+        if not self.device.startswith('cuda') and not self.fresh_process:
+            trimmed = _trim_heap()
         if self.device.startswith('cuda'):
             torch.cuda.init()
             torch.cuda.empty_cache()
@@ -132,7 +152,9 @@ class PeakMemoryMeter:
             self.method = 'getrusage ru_maxrss minus the RSS at the start'
         if not self.fresh_process and not self.device.startswith('cuda'):
             self.method += (' (shared process: freed heap of earlier '
-                            'measurements is reused unseen, may under-count)')
+                            'measurements is reused unseen, may under-count'
+                            + ('; heap trimmed with malloc_trim first'
+                               if trimmed else '') + ')')
 
     def stop(self) -> Dict[str, object]:
         """Peak growth in MiB, plus what the method was."""
