@@ -9,7 +9,6 @@ training speed from the run's logs, and draws the predictions of all runs
 side by side. ``tools/analysis/demo_results.py`` is the command line.
 """
 import copy
-import glob
 import json
 import os
 import os.path as osp
@@ -21,6 +20,7 @@ import numpy as np
 from mmengine.config import Config
 
 from mmseg_ext.engine import is_complete_checkpoint
+from mmseg_ext.utils.training_log import read_scalars
 from .run_config import load_run_config
 
 BOUNDARY_KEYS = ['BF@1px', 'BF@2px', 'BF@3px', 'BF@5px', 'BIoU']
@@ -73,16 +73,13 @@ def final_checkpoint(config: str, work_dir: str) -> Optional[str]:
 
 
 def train_seconds_per_iter(work_dir: str) -> Optional[float]:
-    """Median ``time`` of the training log lines (mmengine's
-    ``vis_data/scalars.json`` of every run in ``work_dir``)."""
-    times = []
-    pattern = osp.join(work_dir, '*', 'vis_data', 'scalars.json')
-    for path in glob.glob(pattern):
-        with open(path) as f:
-            for line in f:
-                entry = json.loads(line)
-                if 'iter' in entry and 'time' in entry:
-                    times.append(float(entry['time']))
+    """Median ``time`` (seconds per iteration) of a run's training log, or
+    None without one."""
+    try:
+        train, _ = read_scalars(work_dir)
+    except FileNotFoundError:
+        return None
+    times = [value for _, value in train.get('time', [])]
     return statistics.median(times) if times else None
 
 

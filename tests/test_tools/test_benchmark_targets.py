@@ -28,7 +28,14 @@ def test_every_target_config_loads_with_the_compared_heads():
         heads[name] = [c.model.decode_head.type for c in cfgs]
         # same backbone on both sides
         assert len({str(c.model.backbone) for c in cfgs}) == 1, name
-    assert heads['gscnn'] == ['DepthwiseSeparableASPPHead', 'GSCNNHead']
+    assert heads['gscnn'] == [
+        'DepthwiseSeparableASPPHead', 'GSCNNHead', 'GSCNNHead'
+    ]
+    gscnn = [
+        Config.fromfile(tool.resolve(c)) for c in TARGETS['gscnn'].configs
+    ]
+    # the targets' candidate streams at 1/2, the paper's at full resolution
+    assert [c.model.neck.stride for c in gscnn[1:]] == [2, 1]
     assert heads['psp_upsample'] == ['PSPHead', 'PSPUpsampleHead']
     assert heads['refinenet'] == ['UPerHead', 'RefineNetHead']
     assert heads['lw_refinenet'] == [
@@ -60,10 +67,11 @@ def test_verdicts_from_results():
         'gscnn', TARGETS['gscnn'],
         dict(configs=[
             entry(step=100, memory=1000, loss=10),
-            entry(step=120, memory=1400, loss=25)
+            entry(step=120, memory=1400, loss=25),
+            entry(step=140, memory=1200, loss=25)
         ]))
-    assert [round(v['value'], 3) for v in gscnn] == [1.2, 1.4, 0.125]
-    assert [v['met'] for v in gscnn] == [True, False, False]
+    assert [round(v['value'], 3) for v in gscnn] == [1.2, 1.4, 0.125, 1.4, 1.2]
+    assert [v['met'] for v in gscnn] == [True, False, False, False, True]
     lw = evaluate_target(
         'lw_refinenet', TARGETS['lw_refinenet'],
         dict(configs=[entry(whole=90), entry(whole=30)]))
@@ -113,7 +121,8 @@ def test_tiny_targets_end_to_end(tmp_path, monkeypatch):
         base=osp.join(
             REPO_ROOT, 'configs', 'gscnn',
             'deeplabv3plus_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py'))
-    checks = TARGETS['gscnn'].checks
+    # two configs stand in for three: the checks of the candidate (index 1)
+    checks = TARGETS['gscnn'].checks[:3]
     tiny = dict(
         gscnn=Target('tiny GSCNN vs DeepLabV3+', (dlv3, gscnn),
                      ('train', 'loss'), (64, 64), checks),

@@ -97,3 +97,32 @@ def test_plot_curves_without_boundary_metrics(tmp_path):
 def test_missing_logs_are_named(tmp_path):
     with pytest.raises(SystemExit, match='scalars.json'):
         load_tool().read_scalars(str(tmp_path))
+
+
+def test_training_log_keeps_step_times_of_the_replacing_launch(work_dir):
+    """The package reader behind plot_curves and demo_results: iteration 30
+    of the crashed launch is replaced, times included."""
+    from mmseg_ext.apis.demo_results import train_seconds_per_iter
+    from mmseg_ext.utils.training_log import read_scalars
+    lines = [train_line(50, 1.0), train_line(60, 1.0)]
+    for line, seconds in zip(lines, (0.5, 0.7)):
+        line['time'] = seconds
+    write_log(work_dir, '20240101_030000', lines)
+    train, _ = read_scalars(str(work_dir))
+    assert [it for it, _ in train['time']] == [10, 20, 30, 40, 50, 60]
+    assert train['time'][-2:] == [(50, 0.5), (60, 0.7)]
+    # median of 1.0 x 4, 0.5, 0.7
+    assert train_seconds_per_iter(str(work_dir)) == 1.0
+    assert train_seconds_per_iter(str(work_dir / 'missing')) is None
+
+
+def test_broken_log_line_is_named(tmp_path):
+    from mmseg_ext.utils.training_log import read_scalars
+    write_log(tmp_path, '20240101_000000', [train_line(10, 3.0)])
+    path = tmp_path / '20240101_000000' / 'vis_data' / 'scalars.json'
+    with open(path, 'a') as f:
+        f.write('{"loss": \n')
+    with pytest.raises(ValueError, match=r'scalars.json:2: not JSON'):
+        read_scalars(str(tmp_path))
+    with pytest.raises(SystemExit, match=r'scalars.json:2: not JSON'):
+        load_tool().read_scalars(str(tmp_path))

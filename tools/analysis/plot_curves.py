@@ -2,80 +2,28 @@
 """Plot training loss, mIoU and boundary scores against iteration.
 
 Reads the mmengine JSON logs of a run, ``WORK_DIR/<timestamp>/vis_data/
-scalars.json`` (one JSON object per line; training lines carry ``loss`` and
-``iter``, validation lines the metrics and ``step``). A resumed run has one
-timestamp folder per launch: they are read in order, and a later launch
-replaces what an earlier one logged from its first iteration on.
+scalars.json``, resumed launches merged (see
+:mod:`mmseg_ext.utils.training_log`).
 
 Example::
 
     python tools/analysis/plot_curves.py work_dirs/my_run --out curves.png
 """
 import argparse
-import glob
-import json
 import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
-Series = Dict[str, List[Tuple[int, float]]]
-
-
-def _read_log(path: str) -> Tuple[Series, Series]:
-    """Training and validation series of one scalars.json."""
-    train: Series = {}
-    val: Series = {}
-    with open(path) as f:
-        for number, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise SystemExit(f'{path}:{number}: not JSON ({error})')
-            if 'loss' in entry and 'iter' in entry:
-                train.setdefault('loss', []).append(
-                    (int(entry['iter']), float(entry['loss'])))
-            elif 'step' in entry and 'iter' not in entry:
-                for key, value in entry.items():
-                    if key in ('step', 'time', 'data_time') or not isinstance(
-                            value, (int, float)):
-                        continue
-                    val.setdefault(key, []).append(
-                        (int(entry['step']), float(value)))
-    return train, val
+from mmseg_ext.utils.training_log import Series
+from mmseg_ext.utils.training_log import read_scalars as _read_scalars
 
 
 def read_scalars(work_dir: str) -> Tuple[Series, Series]:
-    """Training and validation series of a run, resumed launches merged.
-
-    Args:
-        work_dir (str): The run's work directory.
-
-    Returns:
-        tuple[dict, dict]: ``train`` and ``val``, each mapping a scalar name
-        (``loss``; ``mIoU``, ``BF@...``, ...) to (iteration, value) pairs in
-        order.
-    """
-    paths = sorted(
-        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    if not paths:
-        raise SystemExit('no <timestamp>/vis_data/scalars.json under '
-                         f'{work_dir!r}: is it a work dir of tools/train.py?')
-    train: Series = {}
-    val: Series = {}
-    for path in paths:
-        new_train, new_val = _read_log(path)
-        firsts = [s[0][0] for s in (*new_train.values(), *new_val.values())]
-        if not firsts:
-            continue
-        start = min(firsts)
-        for merged, new in ((train, new_train), (val, new_val)):
-            for key in list(merged):
-                merged[key] = [p for p in merged[key] if p[0] < start]
-            for key, points in new.items():
-                merged.setdefault(key, []).extend(points)
-    return train, val
+    """:func:`mmseg_ext.utils.training_log.read_scalars`, exiting with its
+    message when the logs are missing or broken."""
+    try:
+        return _read_scalars(work_dir)
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(str(error))
 
 
 def _short(key: str) -> str:

@@ -151,10 +151,11 @@ class PeakMemoryMeter:
             self._baseline = rss * _KB if rss is not None else 0.0
             self.method = 'getrusage ru_maxrss minus the RSS at the start'
         if not self.fresh_process and not self.device.startswith('cuda'):
-            self.method += (' (shared process: freed heap of earlier '
-                            'measurements is reused unseen, may under-count'
-                            + ('; heap trimmed with malloc_trim first'
-                               if trimmed else '') + ')')
+            self.method += (
+                ' (shared process: freed heap of earlier '
+                'measurements is reused unseen, may under-count' +
+                ('; heap trimmed with malloc_trim first' if trimmed else '') +
+                ')')
 
     def stop(self) -> Dict[str, object]:
         """Peak growth in MiB, plus what the method was."""
