@@ -115,6 +115,53 @@ def test_defaults_follow_the_seed_design():
         assert conv.conv.out_channels == 32 and not conv.with_norm
 
 
+@pytest.mark.parametrize('align_corners', [False, True])
+@pytest.mark.parametrize('norm_cfg', [BN, None])
+def test_pyramid_bottleneck_equals_the_concat(align_corners, norm_cfg):
+    """The split-weight bottleneck (no 5C-channel concat) computes the
+    paper's ``bottleneck(cat([x, up(stage_s(x))]))``, values and
+    gradients, on odd sizes; with and without norm (conv bias)."""
+    torch.manual_seed(0)
+    head = MODELS.build(
+        psp_upsample_cfg(
+            32, 3, align_corners=align_corners,
+            norm_cfg=norm_cfg)).double().eval()
+    x = torch.randn(2, 32, 7, 11, dtype=torch.float64, requires_grad=True)
+    fast = head._pyramid_bottleneck(x)
+    concat = head.bottleneck(torch.cat([x, *head.psp_modules(x)], dim=1))
+    assert fast.shape == concat.shape == (2, 16, 7, 11)
+    torch.testing.assert_close(fast, concat, rtol=1e-10, atol=1e-10)
+    weight = torch.randn_like(fast)
+    grads = [
+        torch.autograd.grad((y * weight).sum(),
+                            [x, head.bottleneck.conv.weight])
+        for y in (fast, concat)
+    ]
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_pyramid_bottleneck_falls_back_for_other_conv_types():
+    """A bottleneck that is not a plain Conv2d runs the concat itself."""
+    head = MODELS.build(psp_upsample_cfg(32, 3)).eval()
+    head.bottleneck.conv = _CountingConv(head.bottleneck.conv)
+    x = torch.randn(1, 32, 5, 6)
+    head._pyramid_bottleneck(x)
+    assert head.bottleneck.conv.inputs == [32 * 5]
+
+
+class _CountingConv(nn.Conv2d):
+    """A Conv2d subclass that records the channels it is called with."""
+
+    def __init__(self, conv):
+        super().__init__(conv.in_channels, conv.out_channels, 1, bias=False)
+        self.inputs = []
+
+    def forward(self, x):
+        self.inputs.append(x.shape[1])
+        return super().forward(x)
+
+
 def test_batch1_training_with_a_1x1_bin():
     head = MODELS.build(psp_upsample_cfg(32, 3))
     head.train()

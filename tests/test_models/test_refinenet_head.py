@@ -22,7 +22,7 @@ from mmseg.registry import MODELS
 
 from mmseg_ext.models.decode_heads.refinenet_blocks import (
     ChainedResidualPool, MultiResolutionFusion, RefineNetBlock,
-    ResidualConvUnit)
+    ResidualConvUnit, SameSizeMaxPool2d)
 from .seg_head_test_base import SegHeadTestBase, loss_total
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -92,6 +92,57 @@ def test_rcu_is_preactivated_residual_and_keeps_its_input():
     assert c1.bias is not None and c2.bias is None  # official bias layout
     # The output really depends on the convs (not discarded).
     assert (out - x).abs().max() > 1e-3
+
+
+@pytest.mark.parametrize('norm_cfg', [None, dict(type='BN')])
+def test_rcu_in_place_second_activation_keeps_gradients(norm_cfg):
+    """The second pre-activation runs in place on conv1's output; values
+    and gradients still equal the functional RCU (float64)."""
+    torch.manual_seed(0)
+    rcu = ResidualConvUnit(6, norm_cfg=norm_cfg).double().train()
+    assert rcu.conv2.activate.inplace and not rcu.conv1.activate.inplace
+    x = torch.randn(2, 6, 9, 11, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(2, 6, 9, 11, dtype=torch.float64)
+    params = [rcu.conv1.conv.weight, rcu.conv2.conv.weight]
+    got = torch.autograd.grad((rcu(x) * weight).sum(), [x] + params)
+
+    def reference(t):
+
+        def unit(module, t):
+            t = module.conv(F.relu(t))
+            return module.norm(t) if module.with_norm else t
+
+        return t + unit(rcu.conv2, unit(rcu.conv1, t))
+
+    expected = torch.autograd.grad((reference(x) * weight).sum(), [x] + params)
+    for a, b in zip(got, expected):
+        torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_same_size_max_pool_equals_max_pool(channels_last):
+    """Values, gradients and memory layout as nn.MaxPool2d (the CPU path
+    pools a channels-last copy)."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 7, 13, 10, dtype=torch.float64)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    pool = SameSizeMaxPool2d(5)
+    ref = torch.nn.MaxPool2d(5, stride=1, padding=2)
+    outs, grads = [], []
+    for module in (pool, ref):
+        leaf = x.clone().requires_grad_()
+        out = module(leaf)
+        out.backward(torch.arange(out.numel(), dtype=out.dtype).view_as(out))
+        outs.append(out)
+        grads.append(leaf.grad)
+    assert torch.equal(outs[0], outs[1]) and torch.equal(grads[0], grads[1])
+    assert outs[0].shape == x.shape
+    assert outs[0].is_contiguous() != channels_last or x.shape[1] == 1
+    assert outs[0].is_contiguous(
+        memory_format=torch.channels_last) == channels_last
+    with pytest.raises(ValueError, match='positive odd int'):
+        SameSizeMaxPool2d(4)
 
 
 def test_rcu_forces_out_of_place_activation():
