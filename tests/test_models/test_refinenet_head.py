@@ -94,31 +94,6 @@ def test_rcu_is_preactivated_residual_and_keeps_its_input():
     assert (out - x).abs().max() > 1e-3
 
 
-@pytest.mark.parametrize('norm_cfg', [None, dict(type='BN')])
-def test_rcu_in_place_second_activation_keeps_gradients(norm_cfg):
-    """The second pre-activation runs in place on conv1's output; values
-    and gradients still equal the functional RCU (float64)."""
-    torch.manual_seed(0)
-    rcu = ResidualConvUnit(6, norm_cfg=norm_cfg).double().train()
-    assert rcu.conv2.activate.inplace and not rcu.conv1.activate.inplace
-    x = torch.randn(2, 6, 9, 11, dtype=torch.float64, requires_grad=True)
-    weight = torch.randn(2, 6, 9, 11, dtype=torch.float64)
-    params = [rcu.conv1.conv.weight, rcu.conv2.conv.weight]
-    got = torch.autograd.grad((rcu(x) * weight).sum(), [x] + params)
-
-    def reference(t):
-
-        def unit(module, t):
-            t = module.conv(F.relu(t))
-            return module.norm(t) if module.with_norm else t
-
-        return t + unit(rcu.conv2, unit(rcu.conv1, t))
-
-    expected = torch.autograd.grad((reference(x) * weight).sum(), [x] + params)
-    for a, b in zip(got, expected):
-        torch.testing.assert_close(a, b)
-
-
 @pytest.mark.parametrize('channels_last', [False, True])
 def test_same_size_max_pool_equals_max_pool(channels_last):
     """Values, gradients and memory layout as nn.MaxPool2d (the CPU path
@@ -243,6 +218,46 @@ def _check_paper_defaults():
         assert block.adapt_conv.conv.kernel_size == (1, 1)
         assert block.crp.convs[3].conv.kernel_size == (1, 1)
     assert lw.dropout is None and lw.conv_seg.kernel_size == (3, 3)
+
+
+@pytest.mark.parametrize('head_type',
+                         ['RefineNetHead', 'LightWeightRefineNetHead'])
+def test_with_cp_recomputes_the_same_values_and_gradients(head_type):
+    """Checkpointed blocks: same features and gradients (float64), and
+    the blocks run again in the backward pass."""
+    torch.manual_seed(0)
+    cfg = dict(
+        type=head_type, channels=4, num_classes=3, **_stage_cfg([3, 5, 6]))
+    plain = MODELS.build(cfg).double().train()
+    checkpointed = MODELS.build(dict(cfg, with_cp=True)).double().train()
+    checkpointed.load_state_dict(plain.state_dict())
+    feats = [
+        torch.randn(2, c, s, s + 1, dtype=torch.float64)
+        for c, s in ((3, 12), (5, 6), (6, 3))
+    ]
+    calls = []
+    last = checkpointed.refine_blocks[-1]
+    forward = last.forward
+
+    def counting_forward(*args):
+        calls.append(1)
+        return forward(*args)
+
+    last.forward = counting_forward
+    results = []
+    for head in (plain, checkpointed):
+        inputs = [f.clone().requires_grad_() for f in feats]
+        out = head._forward_feature(inputs)
+        out.backward(torch.ones_like(out))
+        results.append([out] + [f.grad for f in inputs] +
+                       [p.grad for p in head.parameters()])
+    assert len(calls) == 2  # forward, then recomputed in backward
+    for a, b in zip(*results):
+        torch.testing.assert_close(a, b)
+    checkpointed.eval()
+    with torch.no_grad():
+        checkpointed._forward_feature(feats)
+    assert len(calls) == 3
 
 
 @pytest.mark.parametrize('num_stages', [2, 3, 4])

@@ -5,11 +5,9 @@
 Segmentation <https://arxiv.org/abs/1611.06612>`_, Sec. 3.2 and Fig. 2:
 
 * :class:`ResidualConvUnit` (RCU, Fig. 2b): ReLU-conv-ReLU-conv plus the
-  identity. The first pre-activation is *out-of-place*, so the residual
-  input is never overwritten (the public ports that used ``inplace=True``
-  there silently discarded the RCU output); the second one acts on the
-  first conv's fresh output and runs in place (one activation map less to
-  keep for the backward pass).
+  identity. Pre-activation with *out-of-place* ReLUs, so the residual input
+  is never overwritten (the public ports that used ``inplace=True`` here
+  silently discarded the RCU output).
 * :class:`MultiResolutionFusion` (MRF, Fig. 2c): one conv per input path,
   resize to the largest input's exact size, sum.
 * :class:`ChainedResidualPool` (CRP, Fig. 2d): ReLU, then a chain of
@@ -91,9 +89,6 @@ class ResidualConvUnit(nn.Module):
         # second not (unless a norm layer follows, which makes it useless).
         self.conv1 = ConvModule(
             channels, channels, kernel_size, bias=norm_cfg is None, **common)
-        # conv1's output feeds nothing else and no backward needs it, so
-        # the second pre-activation may overwrite it.
-        common.update(act_cfg=act_cfg, inplace=True)
         self.conv2 = ConvModule(
             channels, channels, kernel_size, bias=False, **common)
 

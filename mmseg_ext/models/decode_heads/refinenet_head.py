@@ -1,7 +1,9 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 from typing import List, Optional, Sequence, Union
 
+import torch
 import torch.nn as nn
+import torch.utils.checkpoint as cp
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from torch import Tensor
@@ -64,6 +66,11 @@ class RefineNetHead(BaseDecodeHead):
         cls_kernel_size (int): Kernel of the classifier ``conv_seg``.
             Default: 3.
         dropout_ratio (float): Dropout before the classifier. Default: 0.5.
+        with_cp (bool): Gradient checkpointing of every block (as mmseg's
+            backbones' ``with_cp``): training keeps only the blocks' inputs
+            and recomputes their activations in the backward pass, trading
+            about one extra head forward for the head's activation memory.
+            Default: False.
         input_transform (str): Must be ``'multiple_select'``.
         **kwargs: Other :class:`BaseDecodeHead` arguments; ``in_channels``
             and ``in_index`` list the stages finest first.
@@ -80,6 +87,7 @@ class RefineNetHead(BaseDecodeHead):
                  crp_order: str = 'pool_conv',
                  cls_kernel_size: int = 3,
                  dropout_ratio: float = 0.5,
+                 with_cp: bool = False,
                  input_transform: str = 'multiple_select',
                  **kwargs):
         if input_transform != 'multiple_select':
@@ -96,6 +104,7 @@ class RefineNetHead(BaseDecodeHead):
             input_transform=input_transform,
             dropout_ratio=dropout_ratio,
             **kwargs)
+        self.with_cp = with_cp
         num_blocks = len(self.in_channels)
         if block_channels is None:
             block_channels = [2 * self.channels] + [self.channels] * (
@@ -168,8 +177,13 @@ class RefineNetHead(BaseDecodeHead):
         feats = self._transform_inputs(inputs)
         self._check_inputs(feats)
         x = None
+        checkpointed = self.with_cp and self.training and \
+            torch.is_grad_enabled()
         for block, feat in zip(self.refine_blocks, feats[::-1]):
-            x = block(feat, x)
+            if checkpointed:
+                x = cp.checkpoint(block, feat, x, use_reentrant=False)
+            else:
+                x = block(feat, x)
         return x
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
