@@ -223,8 +223,8 @@ def _check_paper_defaults():
 @pytest.mark.parametrize('head_type',
                          ['RefineNetHead', 'LightWeightRefineNetHead'])
 def test_with_cp_recomputes_the_same_values_and_gradients(head_type):
-    """Checkpointed blocks: same features and gradients (float64), and
-    the blocks run again in the backward pass."""
+    """Checkpointed units: same features and gradients (float64), and
+    the units (here: the last CRP) run again in the backward pass."""
     torch.manual_seed(0)
     cfg = dict(
         type=head_type, channels=4, num_classes=3, **_stage_cfg([3, 5, 6]))
@@ -236,7 +236,7 @@ def test_with_cp_recomputes_the_same_values_and_gradients(head_type):
         for c, s in ((3, 12), (5, 6), (6, 3))
     ]
     calls = []
-    last = checkpointed.refine_blocks[-1]
+    last = checkpointed.refine_blocks[-1].crp
     forward = last.forward
 
     def counting_forward(*args):

@@ -23,6 +23,7 @@ from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
+import torch.utils.checkpoint as cp
 from mmcv.cnn import ConvModule, build_activation_layer
 from mmseg.models.utils import resize
 from torch import Tensor
@@ -280,6 +281,10 @@ class RefineNetBlock(nn.Module):
         crp_order (str): See :class:`ChainedResidualPool`.
         conv_cfg, norm_cfg, act_cfg (dict | None): Layer configs.
         align_corners (bool): ``align_corners`` of the MRF resize.
+        with_cp (bool): Gradient checkpointing of each unit (adaptation
+            conv, every RCU, MRF, CRP) in training: only the units' inputs
+            are kept, their activations are recomputed in the backward
+            pass. Default: False.
 
     Shape:
         ``feature``: :math:`(N, C_{in}, H, W)`; ``coarser``:
@@ -301,9 +306,11 @@ class RefineNetBlock(nn.Module):
                  conv_cfg: Optional[dict] = None,
                  norm_cfg: Optional[dict] = None,
                  act_cfg: Optional[dict] = dict(type='ReLU'),
-                 align_corners: bool = False):
+                 align_corners: bool = False,
+                 with_cp: bool = False):
         super().__init__()
         _check_kernel_size('RefineNetBlock conv_kernel_size', conv_kernel_size)
+        self.with_cp = with_cp
         for name, value in (('num_adapt_rcus', num_adapt_rcus),
                             ('num_output_rcus', num_output_rcus)):
             if not (isinstance(value, int) and value >= 0):
@@ -365,7 +372,20 @@ class RefineNetBlock(nn.Module):
                 'RefineNetBlock: a coarser input is '
                 f'{"required" if self.fusion is not None else "not expected"}'
                 ' (blocks after the first fuse the previous block output)')
-        x = self.adapt_rcus(self.adapt_conv(feature))
+        checkpointed = self.with_cp and self.training and \
+            torch.is_grad_enabled()
+
+        def run(module: nn.Module, *args) -> Tensor:
+            if checkpointed:
+                return cp.checkpoint(module, *args, use_reentrant=False)
+            return module(*args)
+
+        x = run(self.adapt_conv, feature)
+        for rcu in self.adapt_rcus:
+            x = run(rcu, x)
         if self.fusion is not None:
-            x = self.fusion([x, coarser])
-        return self.output_rcus(self.crp(x))
+            x = run(self.fusion, [x, coarser])
+        x = run(self.crp, x)
+        for rcu in self.output_rcus:
+            x = run(rcu, x)
+        return x

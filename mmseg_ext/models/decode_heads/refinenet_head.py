@@ -1,9 +1,7 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 from typing import List, Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from torch import Tensor
@@ -66,11 +64,12 @@ class RefineNetHead(BaseDecodeHead):
         cls_kernel_size (int): Kernel of the classifier ``conv_seg``.
             Default: 3.
         dropout_ratio (float): Dropout before the classifier. Default: 0.5.
-        with_cp (bool): Gradient checkpointing of every block (as mmseg's
-            backbones' ``with_cp``): training keeps only the blocks' inputs
-            and recomputes their activations in the backward pass, trading
-            about one extra head forward for the head's activation memory.
-            Default: False.
+        with_cp (bool): Gradient checkpointing (as mmseg's backbones'
+            ``with_cp``) of every unit of every block (adaptation conv,
+            RCUs, MRF, CRP): training keeps only the units' inputs and
+            recomputes their activations in the backward pass, trading
+            about one extra head forward for most of the head's activation
+            memory. Default: False.
         input_transform (str): Must be ``'multiple_select'``.
         **kwargs: Other :class:`BaseDecodeHead` arguments; ``in_channels``
             and ``in_index`` list the stages finest first.
@@ -104,7 +103,6 @@ class RefineNetHead(BaseDecodeHead):
             input_transform=input_transform,
             dropout_ratio=dropout_ratio,
             **kwargs)
-        self.with_cp = with_cp
         num_blocks = len(self.in_channels)
         if block_channels is None:
             block_channels = [2 * self.channels] + [self.channels] * (
@@ -144,7 +142,8 @@ class RefineNetHead(BaseDecodeHead):
                     conv_cfg=self.conv_cfg,
                     norm_cfg=self.norm_cfg,
                     act_cfg=self.act_cfg,
-                    align_corners=self.align_corners))
+                    align_corners=self.align_corners,
+                    with_cp=with_cp))
         self.conv_seg = nn.Conv2d(
             self.channels,
             self.out_channels,
@@ -177,13 +176,8 @@ class RefineNetHead(BaseDecodeHead):
         feats = self._transform_inputs(inputs)
         self._check_inputs(feats)
         x = None
-        checkpointed = self.with_cp and self.training and \
-            torch.is_grad_enabled()
         for block, feat in zip(self.refine_blocks, feats[::-1]):
-            if checkpointed:
-                x = cp.checkpoint(block, feat, x, use_reentrant=False)
-            else:
-                x = block(feat, x)
+            x = block(feat, x)
         return x
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
