@@ -1,17 +1,11 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """setup.py: mmcv-lite only when no mmcv is installed; torch unpinned."""
-import importlib.util
-import os.path as osp
 
-from .tiny_runs import REPO_ROOT
+from .tiny_runs import load_script
 
 
 def _setup_module():
-    spec = importlib.util.spec_from_file_location(
-        'mmseg_ext_setup', osp.join(REPO_ROOT, 'setup.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # guarded by __name__: no setup() call
-    return mod
+    return load_script('setup.py')  # guarded by __name__: no setup() call
 
 
 def _fake_site(tmp_path, dist_name):

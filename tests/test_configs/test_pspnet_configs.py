@@ -12,7 +12,8 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.optim import build_optim_wrapper
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from ..tiny_runs import REPO_ROOT
+
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'pspnet', '*.py')))
 DEMO_CONFIG = osp.join(
     REPO_ROOT, 'configs', 'pspnet',

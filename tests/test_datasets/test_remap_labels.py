@@ -11,8 +11,8 @@ from mmseg.registry import DATASETS, TRANSFORMS
 from mmseg_ext.datasets import ADE20K25Dataset
 from mmseg_ext.datasets.ade20k_25 import ADE20K_25_SOURCE_IDS
 from mmseg_ext.datasets.transforms import RemapLabels
+from ..tiny_runs import REPO_ROOT
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ADE25_CONFIG = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
                         'ade20k_25.py')
 

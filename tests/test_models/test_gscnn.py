@@ -18,10 +18,10 @@ from mmseg_ext.datasets.transforms import GenerateSegBoundary
 from mmseg_ext.models.necks.gated_conv import GatedConv
 from mmseg_ext.models.segmentors.image_gradient import (canny_edges,
                                                         opencv_canny_edges)
+from ..tiny_runs import REPO_ROOT
 from . import seg_head_test_base as base
 from .seg_head_test_base import SegHeadTestBase, backbone_channels, loss_total
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NUM_CLASSES = 5
 MEAN = [123.675, 116.28, 103.53]
 STD = [58.395, 57.12, 57.375]

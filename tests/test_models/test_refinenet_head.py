@@ -23,9 +23,9 @@ from mmseg.registry import MODELS
 from mmseg_ext.models.decode_heads.refinenet_blocks import (
     ChainedResidualPool, MultiResolutionFusion, RefineNetBlock,
     ResidualConvUnit, SameSizeMaxPool2d)
+from ..tiny_runs import REPO_ROOT
 from .seg_head_test_base import SegHeadTestBase, loss_total
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONVERTERS = osp.join(REPO_ROOT, 'tools', 'model_converters')
 
 

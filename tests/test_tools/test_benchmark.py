@@ -4,7 +4,6 @@
 Wall-clock numbers are never asserted; only that every measurement ran,
 is positive, and that ratios are taken against the first config.
 """
-import importlib.util
 import json
 import os.path as osp
 
@@ -22,18 +21,14 @@ from mmseg_ext.utils.benchmark.model_setup import (build_model, describe_error,
                                                    strip_pretrained)
 from mmseg_ext.utils.benchmark.report import add_ratios, merge_rounds
 from mmseg_ext.utils.benchmark.runner import expand_measurements
-from ..tiny_runs import REPO_ROOT, write_tiny_config
+from ..tiny_runs import REPO_ROOT, load_script, write_tiny_config
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'benchmark.py')
 GSCNN_DEMO = osp.join(REPO_ROOT, 'configs', 'gscnn',
                       'gscnn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py')
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location('benchmark_tool', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools', 'analysis', 'benchmark.py')
 
 
 @pytest.fixture(scope='module')

@@ -13,8 +13,6 @@ from mmseg_ext.utils.benchmark.targets import (TARGETS, Target,
                                                pipeline_without)
 from ..tiny_runs import REPO_ROOT, load_script, write_tiny_config
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'benchmark_targets.py')
-
 
 def load_tool():
     return load_script('tools', 'analysis', 'benchmark_targets.py')

@@ -130,9 +130,9 @@ class PeakMemoryMeter:
 
     def start(self) -> None:
         gc.collect()
-        trimmed = False
-        if not self.device.startswith('cuda') and not self.fresh_process:
-            trimmed = _trim_heap()
+        shared_cpu = not self.fresh_process and \
+            not self.device.startswith('cuda')
+        trimmed = shared_cpu and _trim_heap()
         if self.device.startswith('cuda'):
             torch.cuda.init()
             torch.cuda.empty_cache()
@@ -150,7 +150,7 @@ class PeakMemoryMeter:
             rss = _proc_status_kb('VmRSS')
             self._baseline = rss * _KB if rss is not None else 0.0
             self.method = 'getrusage ru_maxrss minus the RSS at the start'
-        if not self.fresh_process and not self.device.startswith('cuda'):
+        if shared_cpu:
             self.method += (
                 ' (shared process: freed heap of earlier '
                 'measurements is reused unseen, may under-count' +
