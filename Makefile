@@ -8,7 +8,7 @@ STAMP := $(VENV)/.mmseg_ext-installed
 DEMO_CONFIG ?= configs/demo/gscnn_r18-c32-d16_1xb4-500it_demo-cityscapes-256x512.py
 DEMO_WORK_DIR ?= work_dirs/demo
 
-.PHONY: demo test lint install
+.PHONY: demo test lint install test-stacks
 
 install: $(STAMP)
 
@@ -29,3 +29,12 @@ lint: $(STAMP)
 	$(PY) -m flake8 mmseg_ext tools tests configs setup.py
 	$(PY) -m isort --check-only --diff mmseg_ext tools tests setup.py
 	$(PY) -m yapf --diff --recursive mmseg_ext tools tests setup.py
+
+# The supported-stack matrix (docs/compatibility.md): builds each stack's venv
+# once under $(STACKS_DIR), installs the package, checks that the install left
+# torch/numpy/mmcv untouched, runs the whole suite. Stack a builds full mmcv
+# 2.1.0 from source (~40 min on 2 cores, then cached).
+STACKS ?= a
+STACKS_DIR ?= .stacks
+test-stacks:
+	for s in $(STACKS); do STACKS_DIR=$(STACKS_DIR) .ci/stack.sh $$s || exit 1; done

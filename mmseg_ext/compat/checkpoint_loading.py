@@ -1,39 +1,59 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Safe loading of mmengine's own checkpoints under torch>=2.6.
+"""Safe loading of mmengine's own checkpoints, on every torch from 2.0 on.
 
-Since torch 2.6, ``torch.load`` defaults to ``weights_only=True``. mmengine
-0.10.7 calls ``torch.load(filename, map_location=...)`` for local files, and
-the checkpoints it writes hold more than tensors: the message hub's
-``HistoryBuffer`` objects (with ``getattr(HistoryBuffer, 'min')``-style
-references to their statistics methods) and numpy scalars and arrays. So
-``tools/test.py CONFIG CKPT`` and ``--resume`` fail with
-``UnpicklingError: Weights only load failed``.
+mmengine 0.10.7 loads local checkpoints with a bare
+``torch.load(filename, map_location=...)``. What that does depends on torch:
 
-This module re-registers mmengine's loader for local paths with one that
-keeps ``weights_only=True`` and allows, only for the duration of that call,
-exactly the extra globals mmengine's checkpoints contain:
+* torch < 2.6 unpickles anything (``weights_only=False`` is the default), so
+  a checkpoint from an untrusted path can run arbitrary code;
+* torch >= 2.6 defaults to ``weights_only=True``, which refuses the
+  checkpoints mmengine itself writes: they hold the message hub's
+  ``HistoryBuffer`` objects (with ``getattr(HistoryBuffer, 'min')``-style
+  references to their statistics methods) and numpy scalars and arrays, so
+  ``tools/test.py CONFIG CKPT`` and ``--resume`` fail with
+  ``UnpicklingError: Weights only load failed``.
+
+:func:`load_from_local_safe` gives the same answer on every version: tensors,
+PyTorch's own weights-only types and exactly these extra globals load,
 
 * ``mmengine.logging.HistoryBuffer``;
 * numpy arrays, dtypes and scalars (``ndarray``, ``dtype``, the concrete
   ``numpy.dtypes.*DType`` classes, ``_reconstruct``, ``scalar``);
 * ``builtins.getattr`` *restricted* to reading a statistics method off
-  ``HistoryBuffer`` (any other use is refused).
+  ``HistoryBuffer`` (any other use is refused);
 
-Anything else (``os.system``, arbitrary classes, ...) is still refused by
-PyTorch's weights-only unpickler, and the error names the file. URLs keep
-mmengine's and PyTorch's own loading untouched. A user who trusts a file
-that needs more can still opt out globally with PyTorch's own
-``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``.
+and anything else (``os.system``, arbitrary classes, ...) is refused with
+the file named. How it is enforced depends on what the installed torch
+offers, detected by feature, never by version number:
+
+* ``torch.serialization.safe_globals`` (a scoped allow-list for PyTorch's
+  weights-only unpickler) exists: it is used, for the duration of the call;
+  nothing global is changed.
+* otherwise (torch 2.0-2.4): ``torch.load`` runs with a restricted
+  ``pickle_module`` whose ``find_class`` admits only PyTorch's own
+  weights-only allow-list plus the globals above.
+
+A user who trusts a file that needs more sets
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` (PyTorch's own switch; honoured here
+on every torch version). URLs keep mmengine's and PyTorch's own loading
+untouched.
 """
+import os
 import os.path as osp
-from typing import Any, Callable, List, Optional, Tuple, Union
+import pickle
+import types
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
+import _compat_pickle
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
 _SafeGlobal = Union[Callable, Tuple[Callable, str]]
+
+#: PyTorch's own opt-out of weights-only loading (honoured on every torch).
+FORCE_UNSAFE_ENV = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 
 
 def _history_buffer_getattr(obj: Any, name: str) -> Any:
@@ -42,7 +62,7 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
             and isinstance(name, str) and not name.startswith('_')
             and callable(getattr(obj, name, None))):
         return getattr(obj, name)
-    raise torch.serialization.pickle.UnpicklingError(
+    raise pickle.UnpicklingError(
         f'checkpoint asks for getattr({obj!r}, {name!r}); only HistoryBuffer '
         'statistics methods are allowed')
 
@@ -54,7 +74,7 @@ def _numpy_globals() -> List[_SafeGlobal]:
         items.append(
             (core.multiarray._reconstruct, f'{mod_name}._reconstruct'))
         items.append((core.multiarray.scalar, f'{mod_name}.scalar'))
-    dtypes = getattr(np, 'dtypes', None)
+    dtypes = getattr(np, 'dtypes', None)  # numpy >= 1.25
     if dtypes is not None:
         items += [
             getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')
@@ -63,15 +83,96 @@ def _numpy_globals() -> List[_SafeGlobal]:
 
 
 def mmengine_safe_globals() -> List[_SafeGlobal]:
-    """The globals allowed on top of PyTorch's weights-only defaults."""
+    """The globals allowed on top of PyTorch's weights-only defaults.
+
+    Returns:
+        list: Objects, or ``(object, 'module.qualname')`` pairs where the
+        name a pickle uses differs from the object's own.
+    """
     return [HistoryBuffer,
             (_history_buffer_getattr, 'builtins.getattr')] + _numpy_globals()
+
+
+def _qualified(item: _SafeGlobal) -> Tuple[str, Callable]:
+    if isinstance(item, tuple):
+        return item[1], item[0]
+    return f'{item.__module__}.{item.__qualname__}', item
+
+
+def _torch_weights_only_globals() -> Dict[str, Any]:
+    """PyTorch's own weights-only allow-list, ``'module.name' -> object``."""
+    from torch import _weights_only_unpickler as wou
+    return dict(wou._get_allowed_globals())
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """A pickle unpickler that resolves only allow-listed globals.
+
+    Used where PyTorch offers no scoped allow-list for its weights-only
+    unpickler. ``torch.load`` subclasses it and resolves storages itself;
+    every other global goes through :meth:`find_class`.
+    """
+
+    def find_class(self, module: str, name: str) -> Any:
+        # Protocol-2 pickles (torch.save's default) name Python 2 modules,
+        # e.g. ``__builtin__``: map them as pickle.Unpickler itself does.
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        key = f'{module}.{name}'
+        allowed = _restricted_globals()
+        if key in allowed:
+            return allowed[key]
+        raise pickle.UnpicklingError(
+            f'global {key!r} is not in the allowed set (PyTorch weights-only '
+            'types, mmengine HistoryBuffer, numpy values)')
+
+
+def _restricted_globals() -> Dict[str, Any]:
+    allowed = _torch_weights_only_globals()
+    allowed.update(_qualified(item) for item in mmengine_safe_globals())
+    return allowed
+
+
+def _restricted_load(file, **kwargs) -> Any:
+    return RestrictedUnpickler(file, **kwargs).load()
+
+
+#: A ``pickle_module`` for ``torch.load`` that only admits allowed globals.
+restricted_pickle = types.ModuleType(
+    'mmseg_ext_restricted_pickle',
+    'pickle with find_class restricted to mmseg_ext.compat\'s allow-list')
+restricted_pickle.Unpickler = RestrictedUnpickler
+restricted_pickle.load = _restricted_load
+restricted_pickle.UnpicklingError = pickle.UnpicklingError
+
+
+def has_scoped_safe_globals() -> bool:
+    """Whether torch offers ``torch.serialization.safe_globals``."""
+    return hasattr(torch.serialization, 'safe_globals')
+
+
+def _load_weights_only(filename: str, map_location) -> Any:
+    if has_scoped_safe_globals():
+        with torch.serialization.safe_globals(mmengine_safe_globals()):
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
+    return torch.load(
+        filename,
+        map_location=map_location,
+        pickle_module=restricted_pickle,
+        weights_only=False)
+
+
+def _force_unsafe() -> bool:
+    return os.environ.get(FORCE_UNSAFE_ENV,
+                          '0').lower() in ('1', 'true', 'yes')
 
 
 def load_from_local_safe(
         filename: str,
         map_location: Optional[Union[str, Callable]] = None) -> Any:
-    """``torch.load`` a local mmengine checkpoint with the extended list.
+    """``torch.load`` a local mmengine checkpoint, refusing other pickles.
 
     Args:
         filename (str): Local path.
@@ -83,29 +184,48 @@ def load_from_local_safe(
     Raises:
         FileNotFoundError: ``filename`` is not a file.
         pickle.UnpicklingError: The file needs globals outside the allowed
-            set; the message names the file.
+            set; the message names the file and the opt-out.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
+    if _force_unsafe():
+        return torch.load(
+            filename, map_location=map_location, weights_only=False)
     try:
-        with torch.serialization.safe_globals(mmengine_safe_globals()):
-            return torch.load(
-                filename, map_location=map_location, weights_only=True)
-    except torch.serialization.pickle.UnpicklingError as e:
-        raise torch.serialization.pickle.UnpicklingError(
+        return _load_weights_only(filename, map_location)
+    except pickle.UnpicklingError as e:
+        raise pickle.UnpicklingError(
             f'Refusing to unpickle {filename}: it holds objects beyond '
             'tensors, mmengine run state and numpy values, so loading it '
             'could run arbitrary code. If you trust this file, convert it '
-            'with a trusted tool or set TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 '
-            f'for this run. PyTorch said: {e}') from e
+            f'with a trusted tool or set {FORCE_UNSAFE_ENV}=1 for this run. '
+            f'The unpickler said: {e}') from e
 
 
-def install() -> None:
-    """Use :func:`load_from_local_safe` for mmengine's local-path scheme."""
+def install() -> bool:
+    """Use :func:`load_from_local_safe` for mmengine's local-path scheme.
+
+    Only mmengine's own local loader is replaced: a loader a user registered
+    for local paths (prefix ``''``) is left in place.
+
+    Returns:
+        bool: Whether ours is the local loader after the call.
+    """
+    from mmengine.runner.checkpoint import load_from_local
+    current = CheckpointLoader._schemes.get('')
+    if current is load_from_local_safe:
+        return True
+    if current is not None and current is not load_from_local:
+        return False
     CheckpointLoader.register_scheme(
         prefixes='', force=True)(
             load_from_local_safe)
+    return True
 
 
-__all__ = ['install', 'load_from_local_safe', 'mmengine_safe_globals']
+__all__ = [
+    'install', 'load_from_local_safe', 'mmengine_safe_globals',
+    'has_scoped_safe_globals', 'restricted_pickle', 'RestrictedUnpickler',
+    'FORCE_UNSAFE_ENV'
+]

@@ -9,10 +9,21 @@ when, the compiled extension is absent, :func:`install` puts a small
 plain PyTorch. Every other ``mmcv.ops`` name raises
 :class:`MissingCompiledOpError`, which names the op and how to get it. With a
 full mmcv (``mmcv._ext`` importable) nothing is touched.
+
+mmcv-lite itself warns at import that ``MultiScaleDeformableAttention``
+cannot be imported and tells the user to install mmcv, which reads as if the
+environment were broken. With the stand-in in place that one warning (matched
+by message and module) is replaced by a single line of our own saying what is
+missing and when it matters; no other warning is filtered.
+
+This module may be loaded at start-up by :mod:`.import_hook` (before the
+``mmseg_ext`` package), so it imports nothing from ``mmseg_ext``.
 """
 import importlib.util
+import logging
 import sys
 import types
+import warnings
 from typing import Optional
 
 import torch.nn.functional as F
@@ -115,6 +126,28 @@ def has_compiled_mmcv_ops() -> bool:
         return False
 
 
+#: The one line printed instead of mmcv-lite's import warning.
+LITE_NOTICE = (
+    'mmseg_ext: mmcv-lite detected (no compiled mmcv ops). Every mmseg_ext '
+    'model and most mmseg models run; models that need compiled ops '
+    '(deformable attention, CCNet, PSANet, ...) need the full mmcv '
+    '(see docs/compatibility.md).')
+_notice_shown = False
+
+
+def _replace_lite_warning() -> None:
+    """Filter mmcv-lite's import warning and log :data:`LITE_NOTICE` once."""
+    global _notice_shown
+    warnings.filterwarnings(
+        'ignore',
+        message='Fail to import ``MultiScaleDeformableAttention``',
+        category=UserWarning,
+        module=r'mmcv\.cnn\.bricks\.transformer')
+    if not _notice_shown:
+        _notice_shown = True
+        logging.getLogger('mmseg_ext').warning(LITE_NOTICE)
+
+
 def _stub_getattr(name: str):
     if name.startswith('__') and name.endswith('__'):
         raise AttributeError(name)
@@ -135,6 +168,18 @@ def install() -> bool:
         return False
     import mmcv
 
+    stub = make_stub_module()
+    sys.modules['mmcv.ops'] = stub
+    mmcv.ops = stub
+    return True
+
+
+def make_stub_module() -> types.ModuleType:
+    """A new stand-in ``mmcv.ops`` module (also used by the import hook).
+
+    Building it also replaces mmcv-lite's import warning by
+    :data:`LITE_NOTICE`.
+    """
     stub = types.ModuleType(
         'mmcv.ops', 'mmseg_ext stand-in for mmcv.ops (mmcv-lite detected).')
     stub.__path__ = []  # a package, so ``import mmcv.ops.x`` fails cleanly
@@ -142,12 +187,12 @@ def install() -> bool:
     stub.point_sample = point_sample
     stub.sigmoid_focal_loss = sigmoid_focal_loss
     stub.__getattr__ = _stub_getattr
-    sys.modules['mmcv.ops'] = stub
-    mmcv.ops = stub
-    return True
+    _replace_lite_warning()
+    return stub
 
 
 __all__ = [
     'MissingCompiledOpError', 'point_sample', 'sigmoid_focal_loss',
-    'has_compiled_mmcv_ops', 'install', 'PROVIDED_OPS'
+    'has_compiled_mmcv_ops', 'install', 'make_stub_module', 'PROVIDED_OPS',
+    'LITE_NOTICE'
 ]

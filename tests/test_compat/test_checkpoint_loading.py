@@ -1,6 +1,10 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""mmengine's own checkpoints load under torch>=2.6 safe loading; anything
-else that needs arbitrary globals is still refused."""
+"""mmengine's own checkpoints load safely on every torch; anything else that
+needs arbitrary globals is refused.
+
+Tests that depend on a torch behaviour detect the behaviour (e.g. whether
+``torch.serialization.safe_globals`` exists), never the version number.
+"""
 import os
 import pickle
 from collections import OrderedDict
@@ -12,6 +16,7 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmseg_ext  # noqa: F401
+from mmseg_ext.compat import checkpoint_loading as cl
 from mmseg_ext.compat.checkpoint_loading import _history_buffer_getattr
 
 
@@ -33,10 +38,11 @@ def _mmengine_like_checkpoint(path):
 def test_mmengine_checkpoint_loads_safely(tmp_path):
     path = str(tmp_path / 'iter_4.pth')
     _mmengine_like_checkpoint(path)
-    # Plain torch.load (weights_only default) refuses it: the problem.
-    with pytest.raises(pickle.UnpicklingError):
-        torch.load(path)
     ckpt = _load_checkpoint(path, map_location='cpu')
+    _check_loaded(ckpt)
+
+
+def _check_loaded(ckpt):
     buf = ckpt['message_hub']['log_scalars']['train/loss']
     assert isinstance(buf, HistoryBuffer)
     assert buf.min() == 0.25
@@ -70,3 +76,77 @@ def test_restricted_getattr():
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         _load_checkpoint(str(tmp_path / 'nope.pth'))
+
+
+def test_plain_torch_load_is_the_problem(tmp_path):
+    """Without mmseg_ext, torch.load either refuses mmengine's checkpoint
+    (weights-only default) or would run any pickle (the unsafe default).
+    Either way the scheme mmengine uses for local files is ours."""
+    path = str(tmp_path / 'iter_4.pth')
+    _mmengine_like_checkpoint(path)
+    try:
+        torch.load(path)
+    except pickle.UnpicklingError as e:
+        assert 'HistoryBuffer' in str(e) or 'weights' in str(e).lower()
+    from mmengine.runner.checkpoint import CheckpointLoader
+    assert CheckpointLoader._get_checkpoint_loader(path) is \
+        cl.load_from_local_safe
+
+
+def test_restricted_pickle_module_on_every_torch(tmp_path):
+    """The fallback path (torch without a scoped allow-list) works on any
+    torch: it loads mmengine checkpoints and refuses other globals."""
+    good, evil = str(tmp_path / 'good.pth'), str(tmp_path / 'evil.pth')
+    _mmengine_like_checkpoint(good)
+    torch.save({'state_dict': {}, 'payload': _Evil()}, evil)
+    ckpt = torch.load(
+        good,
+        map_location='cpu',
+        pickle_module=cl.restricted_pickle,
+        weights_only=False)
+    _check_loaded(ckpt)
+    with pytest.raises(pickle.UnpicklingError, match='posix.system|os.system'):
+        torch.load(
+            evil,
+            map_location='cpu',
+            pickle_module=cl.restricted_pickle,
+            weights_only=False)
+
+
+def test_each_available_path_refuses_and_loads(tmp_path, monkeypatch):
+    """Run the public loader down every path this torch offers."""
+    good, evil = str(tmp_path / 'good.pth'), str(tmp_path / 'evil.pth')
+    _mmengine_like_checkpoint(good)
+    torch.save({'payload': _Evil()}, evil)
+    paths = [False] + ([True] if cl.has_scoped_safe_globals() else [])
+    for scoped in paths:
+        monkeypatch.setattr(cl, 'has_scoped_safe_globals', lambda: scoped)
+        _check_loaded(cl.load_from_local_safe(good, map_location='cpu'))
+        with pytest.raises(pickle.UnpicklingError, match='evil.pth'):
+            cl.load_from_local_safe(evil, map_location='cpu')
+
+
+class _Trusted:
+
+    def __init__(self):
+        self.x = 3
+
+
+def test_opt_out_env_loads_trusted_files(tmp_path, monkeypatch):
+    path = str(tmp_path / 'trusted.pth')
+    torch.save({'obj': _Trusted()}, path)
+    with pytest.raises(pickle.UnpicklingError, match=cl.FORCE_UNSAFE_ENV):
+        cl.load_from_local_safe(path)
+    monkeypatch.setenv(cl.FORCE_UNSAFE_ENV, '1')
+    assert cl.load_from_local_safe(path)['obj'].x == 3
+
+
+def test_a_users_local_loader_is_left_alone(monkeypatch):
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    def users_loader(filename, map_location=None):
+        return {}
+
+    monkeypatch.setitem(CheckpointLoader._schemes, '', users_loader)
+    assert cl.install() is False
+    assert CheckpointLoader._schemes[''] is users_loader
