@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Edge maps through mmseg's inference APIs: the inferencer (out_dir and
 visualisation) and show_result_pyplot, on tiny random-weight models."""
+import glob
 import os
 import os.path as osp
 
@@ -75,3 +76,27 @@ def test_show_result_pyplot_draws_edges(model, gscnn_files, fcn_files,
         np.testing.assert_array_equal(picture[-5:, 2 * W:, 1], expected[-5:])
     else:
         assert panels(picture) == 2
+
+
+def test_mmseg_inferencer_draws_edges_through_the_config(
+        gscnn_files, tmp_path):
+    """mmseg's own inferencer builds the config's visualizer: edges drawn
+    (the edge PNG in pred/ needs MMSegExtInferencer)."""
+    from mmseg.apis import MMSegInferencer
+    config, ckpt, image = gscnn_files
+    result = MMSegInferencer(
+        config, ckpt, device='cpu')(
+            image, return_vis=True)
+    assert panels(result['visualization']) == 3
+
+
+def test_every_shape_stream_config_draws_edges():
+    from mmengine.config import Config
+
+    from ..tiny_runs import REPO_ROOT
+    paths = glob.glob(osp.join(REPO_ROOT, 'configs', '*', 'gscnn*.py'))
+    assert len(paths) >= 8, paths
+    for path in sorted(paths):
+        cfg = Config.fromfile(path, import_custom_modules=False)
+        assert cfg.model.type == 'ShapeStreamEncoderDecoder', path
+        assert cfg.visualizer.type == 'SideBySideSegVisualizer', path
