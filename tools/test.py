@@ -4,6 +4,10 @@
 Example::
 
     python tools/test.py CONFIG CHECKPOINT [--show-dir DIR] [--out DIR] [--tta]
+
+For shape-stream models (Gated-SCNN) ``--out`` also writes the predicted
+edge map of each image, ``DIR/<image>_edge.png``, and ``--show-dir`` draws it
+(see docs/visualization.md).
 """
 import argparse
 import os
@@ -12,6 +16,8 @@ import os.path as osp
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from mmseg_ext.apis import (enable_visualization, load_run_config,
                             parse_cfg_options, set_iou_output_dir)
+from mmseg_ext.engine import EdgeMapWriterHook
+from mmseg_ext.visualization import EDGE_SUFFIX
 
 
 def parse_args() -> argparse.Namespace:
@@ -24,12 +30,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--out',
         type=str,
-        help='directory where painted-free prediction PNGs are saved')
+        help='directory where painted-free prediction PNGs are saved '
+        '(<image>.png; shape-stream models also <image>_edge.png, the '
+        'predicted edge map, 8-bit, value / 255 = edge probability)')
     parser.add_argument(
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
-        help='directory where painted images will be saved (every image)')
+        help='directory where painted images will be saved (every image; '
+        'image | ground truth | prediction [| predicted edges])')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parse_cfg_options(parser)
@@ -62,6 +71,10 @@ def main() -> None:
         cfg.model = cfg.tta_model
     if args.out is not None:
         set_iou_output_dir(cfg, args.out)
+        # Edge maps of shape-stream models beside IoUMetric's label maps.
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='EdgeMapWriterHook', out_dir=args.out)
+        ]
 
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
@@ -71,7 +84,10 @@ def main() -> None:
     if args.show_dir:
         print(f'[mmseg_ext] pictures: {args.show_dir}')
     if args.out:
-        print(f'[mmseg_ext] prediction maps: {args.out}')
+        edge_writer = next(
+            h for h in runner.hooks if isinstance(h, EdgeMapWriterHook))
+        print(f'[mmseg_ext] prediction maps: {args.out} '
+              f'({edge_writer.num_written} edge maps <image>{EDGE_SUFFIX})')
 
 
 if __name__ == '__main__':

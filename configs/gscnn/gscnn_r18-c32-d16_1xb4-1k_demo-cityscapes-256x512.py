@@ -61,3 +61,9 @@ tta_model = dict(type='ShapeStreamTTAModel')
 default_hooks = dict(
     visualization=dict(type='SegVisualizationHook', draw=True, interval=12))
 randomness = dict(seed=0)
+# Draws the predicted edge map next to the prediction (test --show-dir,
+# validation pictures, inferencers, show_result_pyplot; docs/visualization.md).
+visualizer = dict(
+    type='SideBySideSegVisualizer',
+    vis_backends=[dict(type='LocalVisBackend')],
+    name='visualizer')

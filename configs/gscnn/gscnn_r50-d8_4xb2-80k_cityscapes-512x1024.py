@@ -27,3 +27,9 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 # Flip/multi-scale TTA that also averages the edge maps.
 tta_model = dict(type='ShapeStreamTTAModel')
+# Draws the predicted edge map next to the prediction (test --show-dir,
+# validation pictures, inferencers, show_result_pyplot; docs/visualization.md).
+visualizer = dict(
+    type='SideBySideSegVisualizer',
+    vis_backends=[dict(type='LocalVisBackend')],
+    name='visualizer')

@@ -12,6 +12,8 @@ from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
+from .edge_map import edge_map_to_uint8
+
 
 def _as_numpy(data) -> np.ndarray:
     """PixelData content (tensor or array) as a numpy array."""
@@ -33,19 +35,7 @@ def _fit_label_map(sem_seg: PixelData, shape: Tuple[int, int]) -> PixelData:
 
 def _edge_panel(edge_map: PixelData, shape: Tuple[int, int]) -> np.ndarray:
     """Edge probabilities as a greyscale RGB panel: white = edge."""
-    prob = _as_numpy(edge_map.data).astype(np.float32)
-    if prob.ndim != 3 or prob.shape[0] != 1:
-        raise ValueError('SideBySideSegVisualizer: pred_edge_map must have '
-                         f'shape (1, H, W), got {tuple(prob.shape)}')
-    prob = prob[0]
-    if prob.size and (prob.min() < -1e-3 or prob.max() > 1 + 1e-3):
-        raise ValueError('SideBySideSegVisualizer: pred_edge_map must hold '
-                         'edge probabilities in [0, 1], got values in '
-                         f'[{prob.min():.3g}, {prob.max():.3g}]')
-    if prob.shape != shape:
-        prob = cv2.resize(
-            prob, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
-    grey = np.round(np.clip(prob, 0, 1) * 255).astype(np.uint8)
+    grey = edge_map_to_uint8(edge_map, 'SideBySideSegVisualizer', shape)
     return np.repeat(grey[..., None], 3, axis=2)
 
 
@@ -172,3 +162,31 @@ class SideBySideSegVisualizer(SegLocalVisualizer):
             mmcv.imwrite(mmcv.rgb2bgr(drawn_img), out_file)
         else:
             self.add_image(name, drawn_img, step)
+
+
+#: mmseg's visualizer types, which cannot draw ``pred_edge_map``.
+MMSEG_VISUALIZERS = ('SegLocalVisualizer', 'mmseg.SegLocalVisualizer')
+
+
+def edge_visualizer_cfg(cfg: Optional[dict]) -> dict:
+    """A visualizer config that draws ``pred_edge_map``.
+
+    mmseg's :class:`SegLocalVisualizer` (the type of mmseg's default
+    runtime) becomes :class:`SideBySideSegVisualizer` with the same
+    arguments; another type, which the user chose, is kept. Without a
+    config, :class:`SideBySideSegVisualizer` with a local backend.
+
+    Args:
+        cfg (dict, optional): ``cfg.visualizer`` of a config.
+
+    Returns:
+        dict: A new config; ``cfg`` is left untouched.
+    """
+    if cfg is None:
+        return dict(
+            type='SideBySideSegVisualizer',
+            vis_backends=[dict(type='LocalVisBackend')])
+    cfg = dict(cfg)
+    if cfg.get('type') in MMSEG_VISUALIZERS:
+        cfg['type'] = 'SideBySideSegVisualizer'
+    return cfg
