@@ -11,6 +11,7 @@ from .compat import apply_compat
 apply_compat()
 
 # The imports below exist for registration into mmseg's registries.
+from . import apis  # noqa: E402,F401
 from . import datasets  # noqa: E402,F401
 from . import engine  # noqa: E402,F401
 from . import evaluation  # noqa: E402,F401

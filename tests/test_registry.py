@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-from mmseg.registry import (DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS,
-                            VISUALIZERS)
+from mmseg.registry import (DATASETS, HOOKS, INFERENCERS, METRICS, MODELS,
+                            TRANSFORMS, VISUALIZERS)
 
 import mmseg_ext  # noqa: F401
 from .tiny_runs import REPO_ROOT
@@ -27,9 +27,10 @@ EXPECTED = {
         'WiderResNet'
     ],
     HOOKS: [
-        'AtomicCheckpointHook', 'IterationSeedHook', 'ModelDataCheckHook',
-        'NonFiniteLossHook'
+        'AtomicCheckpointHook', 'EdgeMapWriterHook', 'IterationSeedHook',
+        'ModelDataCheckHook', 'NonFiniteLossHook'
     ],
+    INFERENCERS: ['MMSegExtInferencer'],
     VISUALIZERS: ['SideBySideSegVisualizer'],
 }
 
