@@ -170,7 +170,7 @@ if __name__ == '__main__':
         'MMSegmentation 1.x',
         long_description=open(osp.join(HERE, 'README.md')).read(),
         long_description_content_type='text/markdown',
-        license='Apache License 2.0',
+        license='Apache-2.0',
         python_requires='>=3.8',
         packages=find_packages(include=('mmseg_ext', 'mmseg_ext.*')),
         include_package_data=False,
@@ -178,7 +178,6 @@ if __name__ == '__main__':
         extras_require={'tests': read_requirements('tests.txt')},
         cmdclass={'build_py': BuildPyWithMim},
         classifiers=[
-            'License :: OSI Approved :: Apache Software License',
             'Programming Language :: Python :: 3',
             'Topic :: Scientific/Engineering :: Image Recognition',
         ],

@@ -17,7 +17,7 @@ VENV="$STACKS_DIR/venv-$STACK"
 PY="$VENV/bin/python"
 # The registry caps torch below the newest release on some machines
 # (/etc/xdg/pip); the stacks name exact versions, so the cap is lifted here.
-export PIP_CONSTRAINT=""
+export PIP_CONSTRAINT=/dev/null
 PIP="$PY -m pip install -q"
 
 case "$STACK" in

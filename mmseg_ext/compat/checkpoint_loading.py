@@ -38,6 +38,7 @@ A user who trusts a file that needs more sets
 on every torch version). URLs keep mmengine's and PyTorch's own loading
 untouched.
 """
+import codecs
 import os
 import os.path as osp
 import pickle
@@ -68,12 +69,15 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
 
 
 def _numpy_globals() -> List[_SafeGlobal]:
-    core = getattr(np, '_core', None) or np.core
+    # numpy 2 keeps these in numpy._core; numpy 1.26 has a numpy._core stub
+    # without them. Pickles name either module, whichever numpy wrote them.
+    multiarray = getattr(getattr(np, '_core', None), 'multiarray', None)
+    if multiarray is None:
+        multiarray = np.core.multiarray
     items: List[_SafeGlobal] = [np.ndarray, np.dtype]
     for mod_name in ('numpy._core.multiarray', 'numpy.core.multiarray'):
-        items.append(
-            (core.multiarray._reconstruct, f'{mod_name}._reconstruct'))
-        items.append((core.multiarray.scalar, f'{mod_name}.scalar'))
+        items.append((multiarray._reconstruct, f'{mod_name}._reconstruct'))
+        items.append((multiarray.scalar, f'{mod_name}.scalar'))
     dtypes = getattr(np, 'dtypes', None)  # numpy >= 1.25
     if dtypes is not None:
         items += [
@@ -129,7 +133,15 @@ class RestrictedUnpickler(pickle.Unpickler):
 
 
 def _restricted_globals() -> Dict[str, Any]:
-    allowed = _torch_weights_only_globals()
+    # Plain builtins that newer torch allow-lists and older ones (2.1) do not:
+    # ``_codecs.encode`` rebuilds ``bytes`` (numpy arrays in protocol 2).
+    allowed = {
+        '_codecs.encode': codecs.encode,
+        'builtins.bytearray': bytearray,
+        'builtins.set': set,
+        'builtins.complex': complex,
+    }
+    allowed.update(_torch_weights_only_globals())
     allowed.update(_qualified(item) for item in mmengine_safe_globals())
     return allowed
 
