@@ -65,8 +65,9 @@ def _loader(size):
     # Iteration-based runs stay within one pass over the data: mmengine
     # sleeps 2 s at every epoch boundary of an iteration-based loop.
     return DataLoader(
-        _ToyData(size), batch_size=2, collate_fn=lambda b: dict(
-            inputs=[d['inputs'] for d in b]))
+        _ToyData(size),
+        batch_size=2,
+        collate_fn=lambda b: dict(inputs=[d['inputs'] for d in b]))
 
 
 def _files(root):
@@ -134,11 +135,10 @@ SETTINGS = [
 def test_same_files_as_mmengine(tmp_path, by_epoch, kwargs):
     # Same folder basename: ``out_dir`` appends it.
     ours, ours_files, ours_ptr = _run(AtomicCheckpointHook,
-                                      str(tmp_path / 'ours' / 'run'),
-                                      by_epoch, kwargs)
-    _, ref_files, ref_ptr = _run(CheckpointHook,
-                                 str(tmp_path / 'ref' / 'run'), by_epoch,
-                                 kwargs)
+                                      str(tmp_path / 'ours' / 'run'), by_epoch,
+                                      kwargs)
+    _, ref_files, ref_ptr = _run(CheckpointHook, str(tmp_path / 'ref' / 'run'),
+                                 by_epoch, kwargs)
     ckpts = {f for f in ref_files if f.endswith('.pth')}
     assert ckpts, 'the reference run saved nothing: a vacuous comparison'
     assert ours_files == ref_files
@@ -150,9 +150,9 @@ def test_same_files_as_mmengine(tmp_path, by_epoch, kwargs):
 def test_max_keep_ckpts_prunes(tmp_path):
     _, files, _ = _run(AtomicCheckpointHook, str(tmp_path), False,
                        dict(interval=1, max_keep_ckpts=2))
-    assert {f for f in files if f.startswith('iter_')} == {
-        'iter_4.pth', 'iter_5.pth'
-    }
+    assert {f
+            for f in files
+            if f.startswith('iter_')} == {'iter_4.pth', 'iter_5.pth'}
 
 
 def test_given_backend_args_are_kept(tmp_path):
