@@ -6,9 +6,13 @@ import os.path as osp
 import cv2
 import pytest
 
-from mmseg_ext.apis.demo_results import (BOUNDARY_KEYS, DEFAULT_RUNS,
-                                         format_table)
-from ..tiny_runs import REPO_ROOT, load_script, write_tiny_config
+from ..tiny_runs import REPO_ROOT, load_script, tool_module, write_tiny_config
+
+# tools/analysis/benchmarking/demo_results.py, imported as the script does.
+demo_results = tool_module('analysis', 'benchmarking.demo_results')
+BOUNDARY_KEYS, DEFAULT_RUNS, format_table = (demo_results.BOUNDARY_KEYS,
+                                             demo_results.DEFAULT_RUNS,
+                                             demo_results.format_table)
 
 PSP_DEMO = osp.join(REPO_ROOT, 'configs', 'demo',
                     'pspnet_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py')
@@ -115,7 +119,8 @@ def test_bad_configs_argument(tmp_path):
 
 
 def test_cached_metrics_belong_to_one_checkpoint_file(tmp_path):
-    from mmseg_ext.apis.demo_results import cached_metrics, save_metrics
+    cached_metrics = demo_results.cached_metrics
+    save_metrics = demo_results.save_metrics
     ckpt = tmp_path / 'iter_2.pth'
     ckpt.write_bytes(b'one')
     cache = str(tmp_path / 'metrics.json')

@@ -64,14 +64,17 @@ def _extra_loss_share(entries: List[dict]) -> Optional[float]:
     """(candidate's decode-head loss time - baseline's) / candidate step.
 
     Both heads compute mmseg's cross-entropy on logits of the same size;
-    the difference is what the extra loss terms cost.
+    the difference is what the extra loss terms cost. Reported as
+    measured: a negative share (the candidate's losses timed faster than
+    the baseline's, i.e. timing noise larger than the extra terms) stays
+    negative, so the table shows the noise instead of a flattering 0.
     """
     loss = _value(entries[1], 'loss', 'decode_head_ms')
     base = _value(entries[0], 'loss', 'decode_head_ms')
     step = _value(entries[1], 'train', 'step', 'median_ms')
     if None in (loss, base, step) or not step:
         return None
-    return max(loss - base, 0.0) / step
+    return (loss - base) / step
 
 
 def _pipeline_overhead(entries: List[dict]) -> Optional[float]:
