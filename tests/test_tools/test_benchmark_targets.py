@@ -38,7 +38,7 @@ def test_every_target_config_loads_with_the_compared_heads():
     # the targets' candidate streams at 1/2, the paper's at full resolution
     assert [c.model.neck.stride for c in gscnn[1:]] == [2, 1]
     assert heads['psp_upsample'] == ['PSPHead', 'PSPUpsampleHead']
-    assert heads['refinenet'] == ['UPerHead', 'RefineNetHead']
+    assert heads['refinenet'] == ['UPerHead', 'RefineNetHead', 'RefineNetHead']
     assert heads['lw_refinenet'] == [
         'RefineNetHead', 'LightWeightRefineNetHead'
     ]
@@ -48,6 +48,9 @@ def test_every_target_config_loads_with_the_compared_heads():
         refinenet.model.decode_head.channels == 256
     assert upernet.model.auxiliary_head is None
     assert refinenet.model.get('auxiliary_head') is None
+    with_cp = Config.fromfile(tool.resolve(TARGETS['refinenet'].configs[2]))
+    assert with_cp.model.decode_head.with_cp
+    assert not refinenet.model.decode_head.get('with_cp', False)
 
 
 def entry(step=None, memory=None, loss=None, images_per_s=None, whole=None):

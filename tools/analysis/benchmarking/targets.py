@@ -119,10 +119,15 @@ TARGETS: Dict[str, Target] = dict(
         ('configs/refinenet/upernet-c256_r101_4xb2-80k_cityscapes-'
          '512x1024.py',
          'configs/refinenet/refinenet_r101-d32_4xb2-80k_cityscapes-'
+         '512x1024.py',
+         'configs/refinenet/refinenet-cp_r101-d32_4xb2-80k_cityscapes-'
          '512x1024.py'), ('train', ), CITYSCAPES,
         (Check('train step, RefineNetHead / UPerHead', _ratio(TRAIN), 1.2),
-         Check('train memory, RefineNetHead / UPerHead', _ratio(MEMORY),
-               1.2))),
+         Check('train memory, RefineNetHead / UPerHead', _ratio(MEMORY), 1.2),
+         Check('train step, RefineNetHead with_cp=True / UPerHead',
+               _ratio(TRAIN, 2), 1.2),
+         Check('train memory, RefineNetHead with_cp=True / UPerHead',
+               _ratio(MEMORY, 2), 1.2))),
     lw_refinenet=Target(
         'Light-Weight RefineNet vs RefineNet inference, R-101, 512x512',
         ('configs/refinenet/refinenet_r101b-d32_4xb4-40k_voc12aug-'
