@@ -37,3 +37,13 @@ def test_neck_of_a_model_without_one(monkeypatch):
     ])
     with pytest.raises(SystemExit, match='no neck'):
         tool.main()
+
+
+def test_head_inference_alone(monkeypatch, capsys):
+    tool = load_script('tools', 'analysis', 'profile_part.py')
+    monkeypatch.setattr(sys, 'argv', [
+        'profile_part.py', PSP_DEMO, '--part', 'head', '--inference',
+        '--batch-size', '1', '--input-size', '64', '64', '--iters', '1'
+    ])
+    tool.main()
+    assert ', forward: best' in capsys.readouterr().out

@@ -8,6 +8,8 @@ once on a synthetic batch; its outputs are kept as leaf tensors. Then:
 * ``--part head``: the decode head's ``loss`` (forward + loss terms) and
   the backward to its parameters and inputs, on those features (after the
   neck, if any);
+* ``--part head --inference``: the head's forward alone, without
+  gradients, in eval mode;
 * ``--part neck``: ``extract_feat`` with the backbone replaced by the kept
   outputs, i.e. the neck and whatever the segmentor adds there (e.g. the
   Gated-SCNN image gradient), forward + backward of the mean of every
@@ -50,6 +52,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--iters', type=int, default=2)
     parser.add_argument('--threads', type=int, default=None)
     parser.add_argument('--channels-last', action='store_true')
+    parser.add_argument(
+        '--inference',
+        action='store_true',
+        help='time the eval-mode forward without gradients instead')
     parser.add_argument('--profile', action='store_true')
     return parser.parse_args()
 
@@ -79,7 +85,10 @@ def _as_leaves(value: Any) -> Any:
     return value
 
 
-def make_call(model, data: dict, part: str) -> Callable[[], None]:
+def make_call(model,
+              data: dict,
+              part: str,
+              inference: bool = False) -> Callable[[], None]:
     inputs, samples = data['inputs'], data['data_samples']
     with torch.no_grad():
         backbone_out = model.backbone(inputs)
@@ -101,6 +110,13 @@ def make_call(model, data: dict, part: str) -> Callable[[], None]:
     with torch.no_grad():
         model.backbone.forward = lambda *_: backbone_out
         feats = model.extract_feat(inputs)
+    if inference:
+
+        def infer():
+            with torch.no_grad():
+                model.decode_head(feats)
+
+        return infer
     feats = _as_leaves(feats)
     train_cfg = getattr(model, 'train_cfg', None)
 
@@ -122,12 +138,14 @@ def main() -> None:
         compile=False,
         strip_pretrained=True)
     model, info = build_model(cfg, settings, tuple(args.input_size))
-    model.train()
+    model.train(not args.inference)
+    if args.inference and args.part != 'head':
+        raise SystemExit('--inference: only with --part head')
     batch = synthetic_batch(args.batch_size, tuple(args.input_size),
                             info['num_classes'],
                             required_fields(model, cfg.get('train_pipeline')))
     data = preprocess(model, batch, True, settings)
-    call = make_call(model, data, args.part)
+    call = make_call(model, data, args.part, args.inference)
     for _ in range(args.warmup):
         call()
     times = []
@@ -137,9 +155,10 @@ def main() -> None:
         call()
         synchronize(args.device)
         times.append(time.perf_counter() - start)
+    what = 'forward' if args.inference else 'forward + backward'
     print(f'{args.config}: {args.part} ({info["decode_head"]} head), batch '
-          f'{args.batch_size} at {tuple(args.input_size)}, forward + '
-          f'backward: best {min(times):.3f} s, median '
+          f'{args.batch_size} at {tuple(args.input_size)}, {what}: '
+          f'best {min(times):.3f} s, median '
           f'{statistics.median(times):.3f} s over {args.iters}')
     if args.profile:
         activities = [torch.profiler.ProfilerActivity.CPU]
