@@ -57,6 +57,7 @@ def test_default_runs_cover_every_head_and_the_mmseg_baselines():
     assert 'ClassPresenceHead' in aux_heads
 
 
+@pytest.mark.slow  # two tiny trainings end to end (minutes on 2 cores)
 @pytest.mark.timeout(900)
 def test_train_evaluate_table_and_figure(tmp_path):
     data_root = str(tmp_path / 'data')
