@@ -105,7 +105,7 @@ def _run(hook_cls, work_dir, by_epoch, hook_kwargs):
         val_cfg=dict(),
         default_hooks=dict(checkpoint=hook),
         experiment_name=work_dir,  # fresh MessageHub, no shared best
-        default_scope='mmengine')
+        default_scope='mmseg')  # the suite's scope (conftest), kept
     runner.train()
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         pointer = osp.relpath(f.read().strip(), work_dir)
