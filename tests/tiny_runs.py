@@ -22,15 +22,32 @@ def stock_tool(name: str) -> str:
     return path
 
 
+def _on_sys_path(folder: str) -> None:
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+
+
 def load_script(*parts: str) -> ModuleType:
     """Import a script of the repository (e.g. ``'tools', 'analysis',
-    'plot_curves.py'``) as a module, without running its ``main``."""
+    'plot_curves.py'``) as a module, without running its ``main``.
+
+    Its folder goes on ``sys.path`` as when Python runs the script, so its
+    sibling modules (``tools/analysis/benchmarking``) import."""
     path = osp.join(REPO_ROOT, *parts)
+    _on_sys_path(osp.dirname(path))
     name = osp.splitext(parts[-1])[0]
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def tool_module(folder: str, name: str) -> ModuleType:
+    """Import module ``name`` shared by the scripts of ``tools/<folder>/``
+    (e.g. ``tool_module('analysis', 'benchmarking.targets')``), the way
+    those scripts import it: their folder on ``sys.path``."""
+    _on_sys_path(osp.join(REPO_ROOT, 'tools', folder))
+    return importlib.import_module(name)
 
 
 TINY_DEMO = dict(seed=3, num_train=8, num_val=4, size=(64, 128))

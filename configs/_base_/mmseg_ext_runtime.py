@@ -1,4 +1,8 @@
-# mmseg's default runtime plus this package's safety hooks.
+# mmseg's default runtime plus this package's safety hooks. Every training
+# config of the package inherits it (with ../_base_/schedules/schedule_*.py,
+# whose checkpoints are written atomically); see docs/architecture.md.
+# Each hook costs one check before training or a few scalar operations per
+# iteration. To drop them in a derived config: custom_hooks = []
 _base_ = ['mmseg::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
 custom_hooks = [

@@ -64,4 +64,4 @@ param_scheduler = [
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=65000,
                  val_interval=6500)
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=6500))
+    checkpoint=dict(by_epoch=False, interval=6500))

@@ -2,8 +2,8 @@
 # at batch 16 (mmseg's PSPNet recipe).
 _base_ = [
     '../_base_/models/psp-upsample_r50-d8.py',
-    'mmseg::_base_/datasets/ade20k.py', 'mmseg::_base_/default_runtime.py',
-    'mmseg::_base_/schedules/schedule_160k.py'
+    'mmseg::_base_/datasets/ade20k.py', '../_base_/mmseg_ext_runtime.py',
+    '../_base_/schedules/schedule_160k.py'
 ]
 custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
 crop_size = (512, 512)

@@ -3,8 +3,8 @@
 _base_ = [
     '../_base_/models/psp-upsample_r50-d8.py',
     'mmseg::_base_/datasets/pascal_voc12_aug.py',
-    'mmseg::_base_/default_runtime.py',
-    'mmseg::_base_/schedules/schedule_40k.py'
+    '../_base_/mmseg_ext_runtime.py',
+    '../_base_/schedules/schedule_40k.py'
 ]
 custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
 crop_size = (512, 512)

@@ -1,7 +1,7 @@
 _base_ = [
     '../_base_/models/refinenet_r50-d32.py',
-    'mmseg::_base_/datasets/cityscapes.py', 'mmseg::_base_/default_runtime.py',
-    'mmseg::_base_/schedules/schedule_80k.py'
+    'mmseg::_base_/datasets/cityscapes.py', '../_base_/mmseg_ext_runtime.py',
+    '../_base_/schedules/schedule_80k.py'
 ]
 custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
 crop_size = (512, 1024)

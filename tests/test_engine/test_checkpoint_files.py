@@ -61,8 +61,6 @@ def test_kill_during_atomic_write_never_truncates(tmp_path):
     a, b = b'A' * (8 << 20), b'B' * (8 << 20)
     atomic_write(a, target)
     code = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {REPO_ROOT!r})
         from mmseg_ext.engine.checkpoint_files import atomic_write
         print('ready', flush=True)
         i = 0
@@ -73,7 +71,8 @@ def test_kill_during_atomic_write_never_truncates(tmp_path):
     """)
     for delay in (0.3, 0.55, 0.8):
         proc = subprocess.Popen([sys.executable, '-c', code],
-                                stdout=subprocess.PIPE)
+                                stdout=subprocess.PIPE,
+                                env=dict(os.environ, PYTHONPATH=REPO_ROOT))
         proc.stdout.readline()
         time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)

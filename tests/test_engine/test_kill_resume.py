@@ -27,6 +27,13 @@ def _load(path):
     return torch.load(path, map_location='cpu', weights_only=False)
 
 
+def _read(path):
+    if not osp.exists(path):
+        return ''
+    with open(path) as f:
+        return f.read().strip()
+
+
 def test_killed_and_resumed_equals_uninterrupted(tmp_path):
     cfg = write_tiny_config(
         str(tmp_path / 'cfg.py'),
@@ -50,13 +57,14 @@ def test_killed_and_resumed_equals_uninterrupted(tmp_path):
                             stderr=subprocess.DEVNULL)
     pointer = osp.join(killed, 'last_checkpoint')
     deadline = time.time() + 400
-    while not osp.exists(pointer) and proc.poll() is None:
+    # mmengine writes the pointer in place after the checkpoint is
+    # complete: wait until it names a file, not just until it exists.
+    while not _read(pointer) and proc.poll() is None:
         assert time.time() < deadline, 'no checkpoint written in time'
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    with open(pointer) as f:
-        resumed_from = f.read().strip()
+    resumed_from = _read(pointer)
     assert resumed_from.endswith(('iter_3.pth', 'iter_6.pth'))
 
     run_tool(['tools/train.py', cfg, '--work-dir', killed, '--resume'])

@@ -429,3 +429,182 @@ def test_dual_scale_factor_compares_at_the_scaled_resolution(align_corners):
     for bad in (0.0, -0.5, 1.5):
         with pytest.raises(ValueError, match='scale_factor'):
             MODELS.build(dict(type='DualTaskLoss', scale_factor=bad))
+
+
+# --------------------------------------------------------------------------
+# Pinned values against independent references: plain float64 loops over
+# pixels in numpy, written from the formulas (paper + docstrings), sharing
+# no helper with the modules. Each fails when the loss changes what it
+# computes (e.g. probabilities compared instead of boundary maps, a
+# gradient direction dropped, one of the two terms dropped, tau applied
+# the wrong way).
+# --------------------------------------------------------------------------
+def _ref_softmax(logits: np.ndarray, tau: float) -> np.ndarray:
+    """Per-pixel softmax over axis 1 of ``logits / tau``, one pixel at a
+    time."""
+    n, c, h, w = logits.shape
+    out = np.zeros_like(logits)
+    for b in range(n):
+        for y in range(h):
+            for x in range(w):
+                z = [logits[b, k, y, x] / tau for k in range(c)]
+                top = max(z)
+                e = [math.exp(v - top) for v in z]
+                for k in range(c):
+                    out[b, k, y, x] = e[k] / sum(e)
+    return out
+
+
+def _mirror(i: int, n: int) -> int:
+    """MATLAB 'symmetric' padding: x[-1] = x[0], x[n] = x[n - 1]."""
+    while i < 0 or i >= n:
+        i = -i - 1 if i < 0 else 2 * n - 1 - i
+    return i
+
+
+def _ref_zeta(maps: np.ndarray, r: int, reliable: np.ndarray) -> np.ndarray:
+    """The boundary potential written out: convTri (weights 1..r+1..1 over
+    (r+1)^2, rows then columns), numpy.gradient-style differences, the
+    magnitude sqrt(gx^2 + gy^2 + eps^2) - eps, divided by the image's
+    largest reliable magnitude but at least (2r+1) / (2 (r+1)^2)."""
+    n, c, h, w = maps.shape
+    weights = [(r + 1 - abs(j)) / (r + 1)**2 for j in range(-r, r + 1)]
+    rows = np.zeros_like(maps)
+    for x in range(w):
+        for j, wt in zip(range(-r, r + 1), weights):
+            rows[..., x] += wt * maps[..., _mirror(x + j, w)]
+    smooth = np.zeros_like(maps)
+    for y in range(h):
+        for j, wt in zip(range(-r, r + 1), weights):
+            smooth[..., y, :] += wt * rows[..., _mirror(y + j, h), :]
+
+    def diff(m, i, size, take):
+        if i == 0:
+            return take(m, 1) - take(m, 0)
+        if i == size - 1:
+            return take(m, size - 1) - take(m, size - 2)
+        return (take(m, i + 1) - take(m, i - 1)) / 2
+
+    gy = np.stack(
+        [diff(smooth, y, h, lambda m, k: m[..., k, :]) for y in range(h)],
+        axis=2)
+    gx = np.stack(
+        [diff(smooth, x, w, lambda m, k: m[..., k]) for x in range(w)], axis=3)
+    eps = 1e-6
+    magnitude = np.sqrt(gx**2 + gy**2 + eps**2) - eps
+    out = np.zeros_like(magnitude)
+    floor = (2 * r + 1) / (2 * (r + 1)**2)
+    for b in range(n):
+        peak = max([
+            magnitude[b, k, y, x] for k in range(c) for y in range(h)
+            for x in range(w) if reliable[b, y, x]
+        ] + [0.0])
+        out[b] = magnitude[b] / max(peak, floor)
+    return out
+
+
+def _ref_dual_task(logits, label, tau, r, threshold):
+    """The two terms of the loss, mean |zeta - zeta_gt| over {zeta > t}
+    and over {zeta_gt > t} (the loss is their average); no ignore
+    pixel."""
+    n, c, h, w = logits.shape
+    reliable = np.ones((n, h, w), bool)
+    one_hot = np.zeros_like(logits)
+    for b in range(n):
+        for y in range(h):
+            for x in range(w):
+                one_hot[b, label[b, y, x], y, x] = 1.0
+    zeta = _ref_zeta(_ref_softmax(logits, tau), r, reliable)
+    zeta_gt = _ref_zeta(one_hot, r, reliable)
+    pred, gt = [], []
+    for idx in np.ndindex(zeta.shape):
+        err = abs(zeta[idx] - zeta_gt[idx])
+        if zeta[idx] > threshold:
+            pred.append(err)
+        if zeta_gt[idx] > threshold:
+            gt.append(err)
+    return np.mean(pred), np.mean(gt)
+
+
+def _pinned_case():
+    """2 images, 3 classes, 7x9: a vertical class boundary and a class-2
+    block (horizontal and vertical boundaries); seeded logits."""
+    label = np.zeros((2, 7, 9), np.int64)
+    label[:, :, 5:] = 1
+    label[0, 1:3, 1:4] = 2
+    label[1, 4:6, 2:8] = 2
+    logits = np.random.RandomState(7).randn(2, 3, 7, 9) * 2.0
+    return logits, label
+
+
+def test_dual_task_loss_pinned_to_reference():
+    logits, label = _pinned_case()
+    for tau, r in ((0.5, 1), (1.0, 2), (0.25, 0)):
+        pred_term, gt_term = _ref_dual_task(logits, label, tau, r, 1e-4)
+        # the two terms differ: a loss keeping one of them is caught
+        assert abs(pred_term - gt_term) > 0.01 * gt_term
+        expected = 0.5 * pred_term + 0.5 * gt_term
+        loss = MODELS.build(
+            dict(type='DualTaskLoss', tau=tau, smooth_radius=r,
+                 gumbel=False))(torch.tensor(logits, dtype=torch.float32),
+                                torch.tensor(label))
+        assert loss.item() == pytest.approx(expected, rel=1e-4), (tau, r)
+
+
+def test_boundary_potential_pinned_to_reference():
+    logits, _ = _pinned_case()
+    probs = _ref_softmax(logits, 1.0)
+    reliable = np.ones((2, 7, 9), bool)
+    reliable[0, :, :2] = False  # the peak is taken over reliable pixels
+    reliable[1, 5:] = False
+    for r in (0, 1, 3):
+        expected = _ref_zeta(probs, r, reliable)
+        got = boundary_potential(
+            torch.tensor(probs, dtype=torch.float32), r,
+            torch.tensor(reliable)[:, None])
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_boundary_bce_pinned_to_reference():
+    rng = np.random.RandomState(3)
+    logits = rng.randn(2, 1, 5, 6) * 3
+    target = (rng.rand(2, 5, 6) > 0.7).astype(np.int64)
+    target[1, 0, :4] = 255
+    pos = [(b, y, x) for b, y, x in np.ndindex(target.shape)
+           if target[b, y, x] == 1]
+    neg = [(b, y, x) for b, y, x in np.ndindex(target.shape)
+           if target[b, y, x] == 0]
+    valid = len(pos) + len(neg)
+    beta = len(neg) / valid
+    total = 0.0
+    for b, y, x in pos:
+        total -= beta * math.log(1 / (1 + math.exp(-logits[b, 0, y, x])))
+    for b, y, x in neg:
+        total -= (1 - beta) * math.log(1 - 1 /
+                                       (1 + math.exp(-logits[b, 0, y, x])))
+    expected = total / valid
+    loss = MODELS.build(dict(type='BoundaryBCELoss',
+                             loss_weight=20.0))(torch.tensor(
+                                 logits, dtype=torch.float32),
+                                                torch.tensor(target))
+    assert loss.item() == pytest.approx(20.0 * expected, rel=1e-5)
+
+
+def test_edge_attention_pinned_to_reference():
+    rng = np.random.RandomState(5)
+    seg = rng.randn(2, 4, 5, 6) * 2
+    label = rng.randint(0, 4, (2, 5, 6))
+    label[0, 0] = 255
+    edge = rng.randn(2, 1, 5, 6) * 3
+    terms = []
+    for b, y, x in np.ndindex(label.shape):
+        selected = 1 / (1 + math.exp(-edge[b, 0, y, x])) > 0.8
+        if selected and label[b, y, x] != 255:
+            z = seg[b, :, y, x]
+            log_sum = math.log(sum(math.exp(v) for v in z))
+            terms.append(log_sum - z[label[b, y, x]])
+    assert 0 < len(terms) < label.size
+    loss = MODELS.build(dict(type='EdgeAttentionLoss', threshold=0.8))(
+        torch.tensor(seg, dtype=torch.float32), torch.tensor(label),
+        torch.tensor(edge, dtype=torch.float32))
+    assert loss.item() == pytest.approx(float(np.mean(terms)), rel=1e-5)

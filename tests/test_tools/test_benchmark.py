@@ -11,17 +11,22 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmseg_ext.utils.benchmark import (BenchmarkSettings, required_fields,
-                                       run_benchmark, synthetic_batch)
-from mmseg_ext.utils.benchmark.data_throughput import data_unavailable
-from mmseg_ext.utils.benchmark.measurements import (MEASUREMENTS,
-                                                    inference_test_cfg)
-from mmseg_ext.utils.benchmark.meters import PeakMemoryMeter
-from mmseg_ext.utils.benchmark.model_setup import (build_model, describe_error,
-                                                   strip_pretrained)
-from mmseg_ext.utils.benchmark.report import add_ratios, merge_rounds
-from mmseg_ext.utils.benchmark.runner import expand_measurements
-from ..tiny_runs import REPO_ROOT, load_script, write_tiny_config
+from ..tiny_runs import REPO_ROOT, load_script, tool_module, write_tiny_config
+
+# tools/analysis/benchmarking, imported as the benchmark scripts do.
+_bench = tool_module('analysis', 'benchmarking')
+BenchmarkSettings, required_fields, run_benchmark, synthetic_batch = (
+    _bench.BenchmarkSettings, _bench.required_fields, _bench.run_benchmark,
+    _bench.synthetic_batch)
+data_unavailable = _bench.data_throughput.data_unavailable
+MEASUREMENTS = _bench.measurements.MEASUREMENTS
+inference_test_cfg = _bench.measurements.inference_test_cfg
+PeakMemoryMeter = _bench.meters.PeakMemoryMeter
+build_model, describe_error, strip_pretrained = (
+    _bench.model_setup.build_model, _bench.model_setup.describe_error,
+    _bench.model_setup.strip_pretrained)
+add_ratios, merge_rounds = _bench.report.add_ratios, _bench.report.merge_rounds
+expand_measurements = _bench.runner.expand_measurements
 
 GSCNN_DEMO = osp.join(REPO_ROOT, 'configs', 'gscnn',
                       'gscnn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py')

@@ -7,11 +7,14 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from mmseg_ext.utils.benchmark import targets as targets_module
-from mmseg_ext.utils.benchmark.targets import (TARGETS, Target,
-                                               evaluate_target, format_targets,
-                                               pipeline_without)
-from ..tiny_runs import REPO_ROOT, load_script, write_tiny_config
+from ..tiny_runs import REPO_ROOT, load_script, tool_module, write_tiny_config
+
+# tools/analysis/benchmarking/targets.py, imported as the scripts do.
+targets_module = tool_module('analysis', 'benchmarking.targets')
+TARGETS, Target, evaluate_target, format_targets, pipeline_without = (
+    targets_module.TARGETS, targets_module.Target,
+    targets_module.evaluate_target, targets_module.format_targets,
+    targets_module.pipeline_without)
 
 
 def load_tool():
@@ -35,7 +38,7 @@ def test_every_target_config_loads_with_the_compared_heads():
     # the targets' candidate streams at 1/2, the paper's at full resolution
     assert [c.model.neck.stride for c in gscnn[1:]] == [2, 1]
     assert heads['psp_upsample'] == ['PSPHead', 'PSPUpsampleHead']
-    assert heads['refinenet'] == ['UPerHead', 'RefineNetHead']
+    assert heads['refinenet'] == ['UPerHead', 'RefineNetHead', 'RefineNetHead']
     assert heads['lw_refinenet'] == [
         'RefineNetHead', 'LightWeightRefineNetHead'
     ]
@@ -45,6 +48,9 @@ def test_every_target_config_loads_with_the_compared_heads():
         refinenet.model.decode_head.channels == 256
     assert upernet.model.auxiliary_head is None
     assert refinenet.model.get('auxiliary_head') is None
+    with_cp = Config.fromfile(tool.resolve(TARGETS['refinenet'].configs[2]))
+    assert with_cp.model.decode_head.with_cp
+    assert not refinenet.model.decode_head.get('with_cp', False)
 
 
 def entry(step=None, memory=None, loss=None, images_per_s=None, whole=None):
@@ -86,6 +92,22 @@ def test_verdicts_from_results():
     assert '| train memory, GSCNN / DeepLabV3+ | 1.400 | <= 1.3 | NO |' \
         in table
     assert '>= 2.0 | yes |' in table and '| n/a | <= 1.1 | n/a |' in table
+
+
+def test_negative_loss_share_is_reported_as_measured():
+    """The candidate's losses timed faster than the baseline's (noise):
+    the verdict shows the negative share, not a clamped 0."""
+    share = TARGETS['gscnn'].checks[2]
+    verdict = evaluate_target(
+        'gscnn', TARGETS['gscnn']._replace(checks=(share, )),
+        dict(configs=[
+            entry(step=100, loss=30),
+            entry(step=120, loss=24),
+            entry(step=140, loss=24)
+        ]))[0]
+    assert verdict['value'] == pytest.approx((24 - 30) / 120)
+    assert verdict['met'] is True
+    assert '| -0.050 |' in format_targets([verdict])
 
 
 def test_pipeline_without(tmp_path):

@@ -6,9 +6,13 @@ import os.path as osp
 import cv2
 import pytest
 
-from mmseg_ext.apis.demo_results import (BOUNDARY_KEYS, DEFAULT_RUNS,
-                                         format_table)
-from ..tiny_runs import REPO_ROOT, load_script, write_tiny_config
+from ..tiny_runs import REPO_ROOT, load_script, tool_module, write_tiny_config
+
+# tools/analysis/benchmarking/demo_results.py, imported as the script does.
+demo_results = tool_module('analysis', 'benchmarking.demo_results')
+BOUNDARY_KEYS, DEFAULT_RUNS, format_table = (demo_results.BOUNDARY_KEYS,
+                                             demo_results.DEFAULT_RUNS,
+                                             demo_results.format_table)
 
 PSP_DEMO = osp.join(REPO_ROOT, 'configs', 'demo',
                     'pspnet_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py')
@@ -53,6 +57,7 @@ def test_default_runs_cover_every_head_and_the_mmseg_baselines():
     assert 'ClassPresenceHead' in aux_heads
 
 
+@pytest.mark.slow  # two tiny trainings end to end (minutes on 2 cores)
 @pytest.mark.timeout(900)
 def test_train_evaluate_table_and_figure(tmp_path):
     data_root = str(tmp_path / 'data')
@@ -115,7 +120,8 @@ def test_bad_configs_argument(tmp_path):
 
 
 def test_cached_metrics_belong_to_one_checkpoint_file(tmp_path):
-    from mmseg_ext.apis.demo_results import cached_metrics, save_metrics
+    cached_metrics = demo_results.cached_metrics
+    save_metrics = demo_results.save_metrics
     ckpt = tmp_path / 'iter_2.pth'
     ckpt.write_bytes(b'one')
     cache = str(tmp_path / 'metrics.json')

@@ -5,7 +5,7 @@ import os.path as osp
 import cv2
 import pytest
 
-from ..tiny_runs import load_script
+from ..tiny_runs import load_script, tool_module
 
 
 def load_tool():
@@ -100,10 +100,12 @@ def test_missing_logs_are_named(tmp_path):
 
 
 def test_training_log_keeps_step_times_of_the_replacing_launch(work_dir):
-    """The package reader behind plot_curves and demo_results: iteration 30
+    """The reader behind plot_curves and demo_results: iteration 30
     of the crashed launch is replaced, times included."""
-    from mmseg_ext.apis.demo_results import train_seconds_per_iter
-    from mmseg_ext.utils.training_log import read_scalars
+    train_seconds_per_iter = tool_module(
+        'analysis', 'benchmarking.demo_results').train_seconds_per_iter
+    read_scalars = tool_module('analysis',
+                               'benchmarking.training_log').read_scalars
     lines = [train_line(50, 1.0), train_line(60, 1.0)]
     for line, seconds in zip(lines, (0.5, 0.7)):
         line['time'] = seconds
@@ -117,7 +119,8 @@ def test_training_log_keeps_step_times_of_the_replacing_launch(work_dir):
 
 
 def test_broken_log_line_is_named(tmp_path):
-    from mmseg_ext.utils.training_log import read_scalars
+    read_scalars = tool_module('analysis',
+                               'benchmarking.training_log').read_scalars
     write_log(tmp_path, '20240101_000000', [train_line(10, 3.0)])
     path = tmp_path / '20240101_000000' / 'vis_data' / 'scalars.json'
     with open(path, 'a') as f:

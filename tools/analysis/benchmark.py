@@ -18,19 +18,13 @@ Example::
 """
 import argparse
 import json
-import os.path as osp
-import sys
 from typing import Any, Dict, List, Optional
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from benchmarking import (MEASUREMENTS, BenchmarkSettings, format_table,
+                          run_benchmark)
 
-import mmseg_ext  # noqa: E402,F401  (registration and stack fixes)
-from mmseg_ext.apis import parse_cfg_options  # noqa: E402
-from mmseg_ext.utils.benchmark import MEASUREMENTS  # noqa: E402
-from mmseg_ext.utils.benchmark import BenchmarkSettings  # noqa: E402
-from mmseg_ext.utils.benchmark import format_table  # noqa: E402
-from mmseg_ext.utils.benchmark import run_benchmark  # noqa: E402
+import mmseg_ext  # noqa: F401  (registration and stack fixes)
+from mmseg_ext.apis import parse_cfg_options
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -21,24 +21,17 @@ Example::
     python tools/analysis/benchmark_metrics.py --maps scene --num-images 4
 """
 import argparse
-import os.path as osp
-import sys
 import time
 from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
 import torch
+from mmseg.evaluation import IoUMetric
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from mmseg.evaluation import IoUMetric  # noqa: E402
-from mmseg.utils import get_classes  # noqa: E402
-
-import mmseg_ext  # noqa: E402,F401  (registration and stack fixes)
-from mmseg_ext.datasets.demo_scene import render_scene  # noqa: E402
-from mmseg_ext.evaluation import BoundaryFScore, BoundaryIoU  # noqa: E402
+import mmseg_ext  # noqa: F401  (registration and stack fixes)
+from mmseg_ext.datasets.demo_scene import render_scene
+from mmseg_ext.evaluation import BoundaryFScore, BoundaryIoU
 
 NUM_CLASSES = 19
 IGNORE = 255
@@ -119,6 +112,9 @@ def main() -> None:
         as_sample(*make_maps(args.maps, tuple(args.size), rng))
         for _ in range(args.num_images)
     ]
+    # mmseg.utils imports mmcv.ops: only after mmseg_ext (its stand-in on
+    # mmcv-lite), which isort would place after this module's mmseg imports.
+    from mmseg.utils import get_classes
     meta = dict(classes=get_classes('cityscapes'))
     metrics = {
         'IoUMetric': IoUMetric(iou_metrics=['mIoU']),

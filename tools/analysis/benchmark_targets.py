@@ -16,23 +16,15 @@ On a GPU add e.g. ``--device cuda --amp bf16 --warmup 5 --iters 20``.
 import argparse
 import json
 import os.path as osp
-import sys
 import tempfile
 from typing import Any, Dict, List, Optional
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+import mmseg
+from benchmarking import BenchmarkSettings, format_table, run_benchmark
+from benchmarking.targets import (TARGETS, evaluate_target, format_targets,
+                                  pipeline_without)
 
-import mmseg  # noqa: E402
-
-import mmseg_ext  # noqa: E402,F401  (registration and stack fixes)
-from mmseg_ext.utils.benchmark import BenchmarkSettings  # noqa: E402
-from mmseg_ext.utils.benchmark import format_table  # noqa: E402
-from mmseg_ext.utils.benchmark import run_benchmark  # noqa: E402
-from mmseg_ext.utils.benchmark.targets import TARGETS  # noqa: E402
-from mmseg_ext.utils.benchmark.targets import evaluate_target  # noqa: E402
-from mmseg_ext.utils.benchmark.targets import format_targets  # noqa: E402
-from mmseg_ext.utils.benchmark.targets import pipeline_without  # noqa: E402
+import mmseg_ext  # noqa: F401  (registration and stack fixes)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMSEG_CONFIGS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs')

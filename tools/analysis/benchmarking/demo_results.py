@@ -19,9 +19,9 @@ import cv2
 import numpy as np
 from mmengine.config import Config
 
+from mmseg_ext.apis import load_run_config
 from mmseg_ext.engine import is_complete_checkpoint
-from mmseg_ext.utils.training_log import read_scalars
-from .run_config import load_run_config
+from .training_log import read_scalars
 
 BOUNDARY_KEYS = ['BF@1px', 'BF@2px', 'BF@3px', 'BF@5px', 'BIoU']
 EVALUATOR = [

@@ -1,12 +1,17 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Side-by-side speed and memory benchmark of segmentor configs.
 
-The library behind ``tools/analysis/benchmark.py``: synthetic batches
-(:mod:`.synthetic`, pluggable extra ground truth), timing and peak-memory
+The code shared by the scripts of ``tools/analysis/`` (``benchmark.py``,
+``benchmark_targets.py``, ``demo_results.py``, ``plot_curves.py``), which
+import it as ``benchmarking`` (a script's folder is on ``sys.path``):
+synthetic batches (:mod:`.synthetic`, pluggable extra ground truth),
+timing and peak-memory
 meters (:mod:`.meters`), the measurements (:mod:`.measurements`,
 :mod:`.loss_share`, :mod:`.data_throughput`), the orchestration
-(:mod:`.runner`) and the report (:mod:`.report`). Not imported by ``mmseg_ext``
-itself.
+(:mod:`.runner`), the report (:mod:`.report`), the speed targets
+(:mod:`.targets`), the demo-data comparison (:mod:`.demo_results`) and the
+training-log reader (:mod:`.training_log`). Tooling, not part of the
+installed ``mmseg_ext`` library.
 """
 from .measurements import MEASUREMENTS
 from .report import format_table

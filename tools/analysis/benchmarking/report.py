@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 
-from ...version import __version__
+from mmseg_ext.version import __version__
 from .measurements import MEASUREMENTS
 
 #: Ratio name -> path of the number in a config's results.
