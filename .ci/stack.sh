@@ -51,8 +51,10 @@ if [ ! -x "$PY" ] || ! "$PY" -c "import torch" 2>/dev/null; then
   $PIP "$TORCH" ${NUMPY:+"$NUMPY"}
   if [ "$MMCV" = full ]; then
     # Full mmcv with its CPU ops, built from source against this torch.
+    # numpy is named again: mmcv's own opencv-python requirement would
+    # otherwise pull opencv 5 and, with it, numpy 2 under torch 2.1.
     MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=${MAX_JOBS:-2} \
-      $PIP --no-build-isolation mmcv==2.1.0
+      $PIP --no-build-isolation mmcv==2.1.0 ${NUMPY:+"$NUMPY"}
   fi
 fi
 "$PY" -c "import torch, numpy; torch.from_numpy(numpy.zeros(2))"

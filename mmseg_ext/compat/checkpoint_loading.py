@@ -38,6 +38,7 @@ A user who trusts a file that needs more sets
 on every torch version). URLs keep mmengine's and PyTorch's own loading
 untouched.
 """
+import _compat_pickle
 import codecs
 import os
 import os.path as osp
@@ -45,7 +46,6 @@ import pickle
 import types
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
-import _compat_pickle
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer

@@ -20,11 +20,10 @@ import argparse
 import json
 from typing import Any, Dict, List, Optional
 
-from benchmarking import (MEASUREMENTS, BenchmarkSettings, format_table,
-                          run_benchmark)
-
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from mmseg_ext.apis import parse_cfg_options
+from benchmarking import (MEASUREMENTS, BenchmarkSettings, format_table,
+                          run_benchmark)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

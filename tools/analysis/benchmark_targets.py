@@ -20,11 +20,11 @@ import tempfile
 from typing import Any, Dict, List, Optional
 
 import mmseg
+
+import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from benchmarking import BenchmarkSettings, format_table, run_benchmark
 from benchmarking.targets import (TARGETS, evaluate_target, format_targets,
                                   pipeline_without)
-
-import mmseg_ext  # noqa: F401  (registration and stack fixes)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMSEG_CONFIGS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs')

@@ -18,13 +18,12 @@ import subprocess
 import sys
 from typing import Dict, List, Optional, Sequence
 
+import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from benchmarking.demo_results import (BOUNDARY_KEYS, DEFAULT_RUNS, DemoRun,
                                        cached_metrics, draw_predictions,
                                        evaluate_checkpoint, final_checkpoint,
                                        format_table, save_metrics,
                                        train_seconds_per_iter)
-
-import mmseg_ext  # noqa: F401  (registration and stack fixes)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

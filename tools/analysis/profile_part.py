@@ -32,11 +32,11 @@ import time
 from typing import Any, Callable, List
 
 import torch
+
+import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from benchmarking.meters import synchronize
 from benchmarking.model_setup import build_model, load_config, preprocess
 from benchmarking.synthetic import required_fields, synthetic_batch
-
-import mmseg_ext  # noqa: F401  (registration and stack fixes)
 
 
 def parse_args() -> argparse.Namespace:
