@@ -19,6 +19,8 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils.adaptive_avg_pool import AdaptiveAvgPool2d
+
 
 class _FullWidthPoolingStages(nn.ModuleList):
     """Pyramid pooling stages that keep the input's channel count.
@@ -29,6 +31,9 @@ class _FullWidthPoolingStages(nn.ModuleList):
     per channel and image, so BatchNorm in training fails at batch size 1
     ("Expected more than 1 value per channel", mmseg #272 / #2150) and is
     ill-conditioned at small batches; the seed design has none either.
+    The pooling is :class:`~mmseg_ext.models.utils.AdaptiveAvgPool2d`
+    (``adaptive_avg_pool2d`` as matrix products), which the legacy ONNX
+    exporter accepts for bins that do not divide the input size.
 
     Args:
         pool_scales (Sequence[int]): Output grid sizes ``s`` of the stages.
@@ -44,7 +49,7 @@ class _FullWidthPoolingStages(nn.ModuleList):
         for scale in pool_scales:
             self.append(
                 nn.Sequential(
-                    nn.AdaptiveAvgPool2d(scale),
+                    AdaptiveAvgPool2d(scale),
                     ConvModule(
                         channels,
                         channels,
