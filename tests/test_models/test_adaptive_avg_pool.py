@@ -15,8 +15,8 @@ def test_equals_adaptive_avg_pool2d_values_and_gradients(size, bins):
     g = torch.Generator().manual_seed(0)
     x = torch.randn(2, 3, *size, dtype=torch.float64, generator=g)
     outs, grads = [], []
-    for pool in (AdaptiveAvgPool2d(bins), lambda t: F.adaptive_avg_pool2d(
-            t, bins)):
+    for pool in (AdaptiveAvgPool2d(bins),
+                 lambda t: F.adaptive_avg_pool2d(t, bins)):
         leaf = x.clone().requires_grad_()
         out = pool(leaf)
         weight = torch.arange(out.numel(), dtype=out.dtype).view_as(out)

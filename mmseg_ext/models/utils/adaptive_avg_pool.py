@@ -43,9 +43,8 @@ def bin_pooling_matrix(in_size: int,
     # size if a dynamic axis is exported.
     bins = torch.arange(out_size, device=device)
     starts = torch.div(bins * in_size, out_size, rounding_mode='floor')
-    ends = torch.div((bins + 1) * in_size + out_size - 1,
-                     out_size,
-                     rounding_mode='floor')
+    ends = torch.div(
+        (bins + 1) * in_size + out_size - 1, out_size, rounding_mode='floor')
     cols = torch.arange(in_size, device=device)
     inside = (cols >= starts[:, None]) & (cols < ends[:, None])
     return inside.to(dtype) / (ends - starts).to(dtype)[:, None]
@@ -74,9 +73,9 @@ class AdaptiveAvgPool2d(nn.Module):
         super().__init__()
         if isinstance(output_size, int):
             output_size = (output_size, output_size)
-        if not (isinstance(output_size, (list, tuple))
-                and len(output_size) == 2 and all(
-                    isinstance(s, int) and s > 0 for s in output_size)):
+        if not (isinstance(output_size,
+                           (list, tuple)) and len(output_size) == 2
+                and all(isinstance(s, int) and s > 0 for s in output_size)):
             raise ValueError('AdaptiveAvgPool2d output_size must be a '
                              'positive int or a pair of them, got '
                              f'{output_size!r}')
