@@ -20,6 +20,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ..utils.adaptive_avg_pool import AdaptiveAvgPool2d
+from ..utils.config_checks import check_input_channels, check_label_values
 
 
 class _FullWidthPoolingStages(nn.ModuleList):
@@ -241,13 +242,8 @@ class PSPUpsampleHead(BaseDecodeHead):
         ``H x W`` is the selected feature map's size and ``B`` the number of
         upsampling blocks.
         """
-        x = self._transform_inputs(inputs)
-        if x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'{type(self).__name__} expects {self.in_channels} input '
-                f'channels (in_index={self.in_index}) but got a feature map '
-                f'of shape {tuple(x.shape)}')
-        x = self._pyramid_bottleneck(x)
+        check_input_channels(self, inputs)
+        x = self._pyramid_bottleneck(self._transform_inputs(inputs))
         x = self.pool_dropout(x)
         for i, block in enumerate(self.upsample_blocks):
             if i > 0 and self.dropout is not None:
@@ -258,3 +254,12 @@ class PSPUpsampleHead(BaseDecodeHead):
     def forward(self, inputs: Tuple[Tensor]) -> Tensor:
         """Multi-level features -> (N, num_classes, 2^B H, 2^B W) logits."""
         return self.cls_seg(self._forward_feature(inputs))
+
+    def loss_by_feat(self, seg_logits: Tensor,
+                     batch_data_samples: list) -> dict:
+        """``BaseDecodeHead.loss_by_feat`` after checking the label ids."""
+        check_label_values(
+            type(self).__name__,
+            [sample.gt_sem_seg.data for sample in batch_data_samples],
+            self.num_classes, self.ignore_index)
+        return super().loss_by_feat(seg_logits, batch_data_samples)
