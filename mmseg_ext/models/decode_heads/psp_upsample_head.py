@@ -221,7 +221,13 @@ class PSPUpsampleHead(BaseDecodeHead):
                 or tuple(module.order) != ('conv', 'norm', 'act')
                 or module.with_spectral_norm):
             return module(torch.cat([x, *self.psp_modules(x)], dim=1))
-        weights = module.conv.weight.split(self.in_channels, dim=1)
+        # Slices rather than ``split``: the dynamo ONNX exporter at opset 17
+        # writes an invalid Split node for the latter.
+        channels = self.in_channels
+        weights = [
+            module.conv.weight[:, i * channels:(i + 1) * channels]
+            for i in range(1 + len(self.pool_scales))
+        ]
         out = F.conv2d(x, weights[0], module.conv.bias)
         for stage, weight in zip(self.psp_modules, weights[1:]):
             out = out + resize(

@@ -76,6 +76,8 @@ def check_input_channels(head: nn.Module,
         ConfigMismatchError: Naming the head, ``in_index``, the expected
             and the actual channels.
     """
+    if torch.jit.is_tracing():
+        return  # traced sizes: the trace runs at the example's own shapes
     owner = _owner(head, name)
     got_all = [int(f.shape[1]) for f in inputs]
     index = _as_list(head.in_index)
@@ -114,6 +116,8 @@ def check_stages_finest_first(head: nn.Module,
     Raises:
         ConfigMismatchError: Naming the sizes and the expected order.
     """
+    if torch.jit.is_tracing():
+        return  # traced sizes: the trace runs at the example's own shapes
     sizes: List[Tuple[int, int]] = [tuple(f.shape[-2:]) for f in feats]
     for i in range(1, len(sizes)):
         if sizes[i][0] > sizes[i - 1][0] or sizes[i][1] > sizes[i - 1][1]:
