@@ -321,7 +321,8 @@ def test_wrong_in_channels_names_head_index_expected_and_got():
             ConfigMismatchError,
             match=r'RefineNetHead: in_channels=\[4, 6, 8, 10\] at '
             r'in_index=\[0, 1, 2, 3\], but the backbone gives '
-            r'\[4, 6, 7, 10\] there'):
+            r'\[4, 6, 7, 10\] there \(first mismatch: in_index 2 expects 8 '
+            r'channels, got 7\)'):
         head(feats[:2] + [torch.randn(2, 7, 5, 6)] + feats[3:])
     with pytest.raises(
             ConfigMismatchError,

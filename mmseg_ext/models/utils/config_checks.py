@@ -93,10 +93,17 @@ def check_input_channels(head: nn.Module,
         ok = _as_list(expected) == got
     if not ok:
         where = name or 'decode_head'
+        first = ''
+        if isinstance(expected, (list, tuple)) and len(expected) == len(got):
+            i = next(i for i, (e, g) in enumerate(zip(expected, got))
+                     if e != g)
+            first = (f' (first mismatch: in_index {index[i]} expects '
+                     f'{expected[i]} channels, got {got[i]})')
         raise ConfigMismatchError(
             f'{owner}: in_channels={expected} at in_index={head.in_index}, '
-            f'but the {source} gives {got} there (channels of all outputs: '
-            f'{got_all}). Fix `model.{where}.in_channels` or `in_index`.')
+            f'but the {source} gives {got} there{first}; channels of all '
+            f'outputs: {got_all}. Fix `model.{where}.in_channels` or '
+            '`in_index`.')
 
 
 def check_stages_finest_first(head: nn.Module,
