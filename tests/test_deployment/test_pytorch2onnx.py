@@ -5,13 +5,14 @@ PyTorch in onnxruntime on a second input: max abs diff <= 1e-4, identical
 argmax. Models are the families' shipped configs at small widths."""
 import os.path as osp
 
+import mmcv
+import numpy as np
+import onnxruntime  # noqa: F401  (test dependencies: fail if missing)
+import onnxscript  # noqa: F401  (the dynamo exporter needs it)
 import pytest
 import torch
 
 from ..tiny_runs import REPO_ROOT, load_script
-
-pytest.importorskip('onnxruntime')
-pytest.importorskip('onnxscript')  # the dynamo exporter needs it
 
 P2O = load_script('tools', 'deployment', 'pytorch2onnx.py')
 SHAPE = (61, 83)  # odd, not a multiple of any output stride
@@ -127,13 +128,17 @@ def _tiny_checkpoint(tmp_path):
 def test_tool_exports_and_reports_the_difference(tmp_path, capsys):
     config, checkpoint = _tiny_checkpoint(tmp_path)
     out = tmp_path / 'out.onnx'
+    image = str(tmp_path / 'street.png')
+    rng = np.random.default_rng(0)
+    mmcv.imwrite(rng.integers(0, 256, (50, 70, 3), dtype=np.uint8), image)
     rc = P2O.main([
         config, checkpoint, '--shape', '45', '67', '--out',
-        str(out), '--legacy'
+        str(out), '--legacy', '--image', image
     ])
     text = capsys.readouterr().out
     assert rc == 0, text
     assert out.is_file()
+    assert f'onnxruntime vs PyTorch on {image}' in text
     assert 'input: float32 (N, 3, 45, 67), RGB channel order' in text
     assert 'mean=[123.675, 116.28, 103.53]' in text
     assert 'argmax agreement 100.0000 %' in text
