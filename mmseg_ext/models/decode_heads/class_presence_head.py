@@ -15,7 +15,8 @@ from ..utils.config_checks import check_input_channels, check_label_values
 
 def class_presence_targets(labels: Union[Tensor, Sequence[Tensor]],
                            num_classes: int,
-                           ignore_index: int = 255) -> Tensor:
+                           ignore_index: int = 255,
+                           owner: str = 'class_presence_targets') -> Tensor:
     """Multi-hot vector of the classes present in each label map.
 
     Args:
@@ -23,6 +24,7 @@ def class_presence_targets(labels: Union[Tensor, Sequence[Tensor]],
             (N, H, W) tensor or N tensors of any shape (sizes may differ).
         num_classes (int): Number of classes ``K``.
         ignore_index (int): Label ignored (never counted as present).
+        owner (str): Who asks, named in the error on a bad label id.
 
     Returns:
         Tensor: (N, K) float tensor, 1 where the class occurs in the map.
@@ -31,8 +33,7 @@ def class_presence_targets(labels: Union[Tensor, Sequence[Tensor]],
         ConfigMismatchError: If a map holds an id outside ``[0, K)`` that
             is not ``ignore_index`` (a ``ValueError``).
     """
-    check_label_values('class_presence_targets', list(labels), num_classes,
-                       ignore_index)
+    check_label_values(owner, list(labels), num_classes, ignore_index)
     targets = []
     for label in labels:
         ids = torch.unique(label).long()
@@ -138,11 +139,10 @@ class ClassPresenceHead(BaseDecodeHead):
             presence decisions at probability 0.5.
         """
         logits = seg_logits.float()
-        labels = [sample.gt_sem_seg.data for sample in batch_data_samples]
-        check_label_values(
-            type(self).__name__, labels, self.num_classes, self.ignore_index)
-        targets = class_presence_targets(labels, self.num_classes,
-                                         self.ignore_index).to(logits)
+        targets = class_presence_targets(
+            [sample.gt_sem_seg.data for sample in batch_data_samples],
+            self.num_classes, self.ignore_index,
+            type(self).__name__).to(logits)
         losses = dict()
         for loss_decode in self._losses():
             value = loss_decode(
