@@ -21,10 +21,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import pytest
 import torch
 from mmengine.config import ConfigDict
-from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from torch.nn.modules.batchnorm import _BatchNorm
 
 import mmseg_ext  # noqa: F401
 
