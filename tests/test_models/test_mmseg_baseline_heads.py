@@ -18,6 +18,11 @@ class TestFCNHeadThroughBase(SegHeadTestBase):
 
 class TestPSPHeadThroughBase(SegHeadTestBase):
     backbones = ('resnetv1c', 'mit')
+    # The base's batch-1 check catches what it is there for: mmseg's PSP
+    # module normalises the 1x1 pooled bin (one value per channel).
+    batch1_failure = ('mmseg PSPHead: BatchNorm on the 1x1 pyramid bin '
+                      'fails at batch 1 (mmseg #272); PSPUpsampleHead '
+                      'has no norm there')
 
     def head_cfg(self, in_channels, num_classes):
         return dict(

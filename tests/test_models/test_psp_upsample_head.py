@@ -10,6 +10,7 @@ from mmseg.structures import SegDataSample
 
 from mmseg_ext.models.decode_heads.class_presence_head import \
     class_presence_targets
+from mmseg_ext.models.utils import ConfigMismatchError
 from .seg_head_test_base import (NUM_CLASSES, TINY_BACKBONES, SegHeadTestBase,
                                  backbone_channels, loss_total, make_batch)
 
@@ -181,8 +182,45 @@ def test_bad_widths_are_named(kwargs, match):
 
 def test_wrong_input_channels_are_named():
     head = MODELS.build(psp_upsample_cfg(64, 3))
-    with pytest.raises(ValueError, match='expects 64 input channels'):
+    with pytest.raises(
+            ConfigMismatchError,
+            match=r'PSPUpsampleHead: in_channels=64 at in_index=3, but the '
+            r'backbone gives \[32\] there'):
         head(_stride8_features(1, 5, 7, channels=32))
+    presence = MODELS.build(presence_cfg(64, 3))
+    with pytest.raises(
+            ConfigMismatchError,
+            match=r'ClassPresenceHead: in_channels=64 at in_index=2, but '
+            r'the backbone gives \[32\] there'):
+        presence(_stride8_features(1, 5, 7, channels=32))
+
+
+@pytest.mark.parametrize('head', ['decode_head', 'auxiliary_head'])
+def test_label_beyond_num_classes_is_named(head):
+    """Each head checks the labels of its own loss (instead of torch's
+    "Target 10 is out of bounds")."""
+    channels = backbone_channels('resnet')
+    heads = dict(
+        decode_head=psp_upsample_cfg(channels[-1], NUM_CLASSES),
+        auxiliary_head=presence_cfg(channels[2], NUM_CLASSES))
+    # The other head sees a larger class count, so only `head` fails.
+    other = 'auxiliary_head' if head == 'decode_head' else 'decode_head'
+    heads[other]['num_classes'] = 11
+    model = MODELS.build(
+        dict(
+            type='EncoderDecoder',
+            backbone=TINY_BACKBONES['resnet'],
+            train_cfg=ConfigDict(),
+            test_cfg=ConfigDict(mode='whole'),
+            **heads))
+    inputs, samples = make_batch(1, (37, 45), NUM_CLASSES)
+    samples[0].gt_sem_seg.data[0, :2, :3] = 10
+    name = heads[head]['type']
+    with pytest.raises(
+            ConfigMismatchError,
+            match=rf'{name}: num_classes={NUM_CLASSES} but the labels hold '
+            r'\[10\], outside \[0, 5\)'):
+        model.loss(inputs, samples)
 
 
 def _samples(*labels):

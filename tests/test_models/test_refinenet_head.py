@@ -1,30 +1,28 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """RefineNetHead and LightWeightRefineNetHead: the shared head-test base,
-the blocks, config errors, the converters (on synthetic state dicts with the
+the blocks and config errors. (Still here until they move to
+tests/test_converters: the converters, on synthetic state dicts with the
 official key layout, against an independent functional re-statement of the
-official forward), every config of configs/refinenet and a short demo-data
-training."""
-import copy
-import glob
+official forward. Configs: tests/test_configs/test_refinenet_configs.py;
+demo training: tests/test_tools/test_refinenet_demo_training.py.)"""
 import importlib
 import os.path as osp
 import sys
 from typing import List, Sequence
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config, ConfigDict
-from mmengine.dataset import pseudo_collate
-from mmengine.hooks import Hook
+from mmengine.config import ConfigDict
 from mmseg.registry import MODELS
 
 from mmseg_ext.models.decode_heads.refinenet_blocks import (
     ChainedResidualPool, MultiResolutionFusion, RefineNetBlock,
     ResidualConvUnit, SameSizeMaxPool2d)
+from mmseg_ext.models.utils import ConfigMismatchError
 from ..tiny_runs import REPO_ROOT
-from .seg_head_test_base import SegHeadTestBase, loss_total
+from .seg_head_test_base import (NUM_CLASSES, TINY_BACKBONES, SegHeadTestBase,
+                                 backbone_channels, make_batch)
 
 CONVERTERS = osp.join(REPO_ROOT, 'tools', 'model_converters')
 
@@ -305,19 +303,83 @@ def test_bad_config_errors(kwargs, message):
         _build_head(**kwargs)
 
 
-def test_bad_input_errors():
+@pytest.mark.parametrize('head_type',
+                         ['RefineNetHead', 'LightWeightRefineNetHead'])
+def test_in_index_in_channels_length_mismatch(head_type):
+    """A clear error at build time (mmseg only asserts)."""
+    with pytest.raises(
+            ConfigMismatchError,
+            match=rf'{head_type}: in_channels lists 4 stages '
+            r'\(\[4, 6, 8, 10\]\) but in_index lists 3 \(\[1, 2, 3\]\)'):
+        _build_head(type=head_type, in_index=[1, 2, 3])
+
+
+def test_wrong_in_channels_names_head_index_expected_and_got():
     head = _build_head()
     feats = _features()
     with pytest.raises(
-            ValueError,
-            match=r'input 2 \(in_index=2\) should '
-            r'be \(N, 8, H, W\), got \(2, 7, 5, 6\)'):
+            ConfigMismatchError,
+            match=r'RefineNetHead: in_channels=\[4, 6, 8, 10\] at '
+            r'in_index=\[0, 1, 2, 3\], but the backbone gives '
+            r'\[4, 6, 7, 10\] there \(first mismatch: in_index 2 expects 8 '
+            r'channels, got 7\)'):
         head(feats[:2] + [torch.randn(2, 7, 5, 6)] + feats[3:])
-    with pytest.raises(ValueError, match='selects from 3 backbone outputs'):
+    with pytest.raises(
+            ConfigMismatchError,
+            match=r'in_index=\[0, 1, 2, 3\] but the backbone gives 3 '
+            r'outputs'):
         head(feats[:3])
     block = head.refine_blocks[1]
     with pytest.raises(ValueError, match='coarser input is required'):
         block(feats[2])
+
+
+@pytest.mark.parametrize('head_type',
+                         ['RefineNetHead', 'LightWeightRefineNetHead'])
+def test_stages_listed_coarsest_first_fail_at_first_forward(head_type):
+    """in_index/in_channels reversed (coarsest first) is a valid-looking
+    config that used to build and train a different network."""
+    head = _build_head(
+        type=head_type, in_channels=[10, 8, 6, 4], in_index=[3, 2, 1, 0])
+    with pytest.raises(
+            ConfigMismatchError,
+            match=rf'{head_type}: in_index=\[3, 2, 1, 0\] selects stages of '
+            r'sizes \[\(3, 3\), \(5, 6\), \(9, 12\), \(17, 23\)\]; '
+            r'they must be listed finest first'):
+        head(_features())
+
+
+def test_equal_stage_sizes_are_accepted():
+    """Dilated backbones give several stages at the same size."""
+    head = _build_head().eval()
+    feats = _features(sizes=((9, 12), (9, 12), (9, 12), (5, 6)), batch=1)
+    assert head(feats).shape == (1, 3, 9, 12)
+
+
+@pytest.mark.parametrize('head_type',
+                         ['RefineNetHead', 'LightWeightRefineNetHead'])
+def test_label_beyond_num_classes_is_named(head_type):
+    """Instead of torch's "Target 10 is out of bounds"."""
+    channels = backbone_channels('resnet')
+    model = MODELS.build(
+        dict(
+            type='EncoderDecoder',
+            backbone=TINY_BACKBONES['resnet'],
+            decode_head=dict(
+                type=head_type,
+                channels=8,
+                num_classes=NUM_CLASSES,
+                **_stage_cfg(channels)),
+            train_cfg=ConfigDict(),
+            test_cfg=ConfigDict(mode='whole')))
+    inputs, samples = make_batch(2, (33, 41), NUM_CLASSES)
+    samples[1].gt_sem_seg.data[0, :2, :3] = 10
+    samples[0].gt_sem_seg.data[0, 5, 5] = 7
+    with pytest.raises(
+            ConfigMismatchError,
+            match=rf'{head_type}: num_classes={NUM_CLASSES} but the labels '
+            r'hold \[7, 10\], outside \[0, 5\) and not ignore_index=255'):
+        model.loss(inputs, samples)
 
 
 # ------------------------------------------------------------ converters
@@ -568,122 +630,3 @@ def test_converter_files(tmp_path):
     # The MobileNetV2 layout is refused with its reason.
     with pytest.raises(conv_mod.ConversionError, match='MobileNetV2'):
         lw_mod.check_not_mobilenet({'conv8.weight': torch.zeros(1)}, 'x')
-
-
-# --------------------------------------------------------------- configs
-
-CONFIGS = sorted(
-    glob.glob(osp.join(REPO_ROOT, 'configs', 'refinenet', '*.py')))
-
-
-def test_configs_exist():
-    names = {osp.basename(c) for c in CONFIGS}
-    for name in ('refinenet_r50-d32_4xb2-80k_cityscapes-512x1024.py',
-                 'refinenet_r101-d32_4xb2-80k_cityscapes-512x1024.py',
-                 'refinenet_r101-d32_4xb4-80k_ade20k-512x512.py',
-                 'refinenet_r101b-d32_4xb4-40k_voc12aug-512x512.py',
-                 'lw-refinenet_r50b-d32_4xb4-40k_voc12aug-512x512.py',
-                 'lw-refinenet_r101b-d32_4xb4-40k_voc12aug-512x512.py',
-                 'lw-refinenet_mobilenet-v2-d32_4xb4-40k_voc12aug-512x512.py',
-                 'refinenet_r18-c32_1xb4-1k_demo-cityscapes-256x512.py'):
-        assert name in names
-
-
-@pytest.mark.parametrize('config', CONFIGS, ids=osp.basename)
-def test_config_builds(config):
-    cfg = Config.fromfile(config)
-    assert 'mmseg_ext' in cfg.custom_imports.imports
-    with torch.device('meta'):  # structure only, no memory or init cost
-        model = MODELS.build(cfg.model)
-    name = osp.basename(config)
-    expected = ('LightWeightRefineNetHead' if name.startswith('lw-') else
-                'UPerHead' if name.startswith('upernet-') else 'RefineNetHead')
-    assert type(model.decode_head).__name__ == expected
-
-
-def test_demo_config_is_offline_and_runs():
-    cfg = Config.fromfile(
-        osp.join(REPO_ROOT, 'configs', 'refinenet',
-                 'refinenet_r18-c32_1xb4-1k_demo-cityscapes-256x512.py'))
-    assert cfg.model.pretrained is None
-    assert cfg.model.backbone.get('init_cfg') is None
-    model = MODELS.build(cfg.model)
-    model.init_weights()  # would try to download with a pretrained URL
-    model.eval()
-    with torch.no_grad():
-        out = model._forward(torch.randn(1, 3, 61, 83))
-    assert out.shape == (1, 19, 16, 21)
-
-
-# --------------------------------------------------------- demo training
-
-
-class _FixedBatchLoss(Hook):
-    """Loss of one fixed batch before and after training (same dropout
-    mask both times), a less noisy measure than the per-iteration loss of
-    random crops."""
-
-    def __init__(self, batch_size: int = 4):
-        self.batch_size = batch_size
-        self.batch = None
-        self.losses: List[float] = []
-
-    def _measure(self, runner) -> None:
-        model = runner.model
-        with torch.no_grad():
-            torch.manual_seed(0)
-            data = model.data_preprocessor(copy.deepcopy(self.batch), True)
-            self.losses.append(float(loss_total(model(**data, mode='loss'))))
-
-    def before_train(self, runner) -> None:
-        dataset = runner.train_dataloader.dataset
-        self.batch = pseudo_collate(
-            [dataset[i] for i in range(self.batch_size)])
-        self._measure(runner)
-
-    def after_train(self, runner) -> None:
-        self._measure(runner)
-
-
-@pytest.mark.slow
-def test_demo_training_lowers_the_loss(tmp_path):
-    from mmengine.runner import Runner
-    cfg = Config.fromfile(
-        osp.join(REPO_ROOT, 'configs', 'refinenet',
-                 'refinenet_r18-c32_1xb4-1k_demo-cityscapes-256x512.py'))
-    crop = (96, 96)
-    cfg.work_dir = str(tmp_path)
-    cfg.model.data_preprocessor.size = crop
-    cfg.model.decode_head.channels = 16
-    for t in cfg.train_dataloader.dataset.pipeline:
-        if t['type'] == 'RandomResize':
-            t['scale'], t['ratio_range'] = (256, 128), (0.75, 1.25)
-        if t['type'] == 'RandomCrop':
-            t['crop_size'] = crop
-    cfg.train_dataloader.dataset.data_root = osp.join(REPO_ROOT, 'data',
-                                                      'demo_cityscapes')
-    cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
-    for key in ('val_dataloader', 'val_cfg', 'val_evaluator',
-                'test_dataloader', 'test_cfg', 'test_evaluator'):
-        cfg[key] = None
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=30)
-    cfg.param_scheduler = None
-    cfg.optim_wrapper.optimizer.lr = 1e-3
-    cfg.default_hooks.checkpoint = None
-    cfg.default_hooks.pop('visualization')
-    cfg.default_hooks.logger = dict(type='LoggerHook', interval=10)
-    cfg.log_level = 'WARNING'
-    runner = Runner.from_cfg(cfg)
-    probe = _FixedBatchLoss()
-    runner.register_hook(probe)
-    threads = torch.get_num_threads()
-    # Small convs: one thread avoids oversubscription on a busy CPU.
-    torch.set_num_threads(1)
-    try:
-        runner.train()
-    finally:
-        torch.set_num_threads(threads)
-    losses = runner.message_hub.get_scalar('train/loss').data[0]
-    assert len(losses) == 30 and np.isfinite(losses).all()
-    before, after = probe.losses
-    assert after < 0.75 * before, (probe.losses, losses)

@@ -10,10 +10,13 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils.config_checks import check_input_channels, check_label_values
+
 
 def class_presence_targets(labels: Union[Tensor, Sequence[Tensor]],
                            num_classes: int,
-                           ignore_index: int = 255) -> Tensor:
+                           ignore_index: int = 255,
+                           owner: str = 'class_presence_targets') -> Tensor:
     """Multi-hot vector of the classes present in each label map.
 
     Args:
@@ -21,24 +24,20 @@ def class_presence_targets(labels: Union[Tensor, Sequence[Tensor]],
             (N, H, W) tensor or N tensors of any shape (sizes may differ).
         num_classes (int): Number of classes ``K``.
         ignore_index (int): Label ignored (never counted as present).
+        owner (str): Who asks, named in the error on a bad label id.
 
     Returns:
         Tensor: (N, K) float tensor, 1 where the class occurs in the map.
 
     Raises:
-        ValueError: If a map holds an id outside ``[0, K)`` that is not
-            ``ignore_index``.
+        ConfigMismatchError: If a map holds an id outside ``[0, K)`` that
+            is not ``ignore_index`` (a ``ValueError``).
     """
+    check_label_values(owner, list(labels), num_classes, ignore_index)
     targets = []
     for label in labels:
         ids = torch.unique(label).long()
         ids = ids[ids != ignore_index]
-        bad = ids[(ids < 0) | (ids >= num_classes)]
-        if bad.numel():
-            raise ValueError(
-                f'class_presence_targets: label ids {bad.tolist()} are '
-                f'outside [0, {num_classes}) and not the ignore index '
-                f'{ignore_index}')
         present = torch.zeros(num_classes, device=label.device)
         present[ids] = 1.
         targets.append(present)
@@ -121,13 +120,8 @@ class ClassPresenceHead(BaseDecodeHead):
 
     def forward(self, inputs: Tuple[Tensor]) -> Tensor:
         """Multi-level features -> (N, num_classes) presence logits."""
-        x = self._transform_inputs(inputs)
-        if x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'{type(self).__name__} expects {self.in_channels} input '
-                f'channels (in_index={self.in_index}) but got a feature map '
-                f'of shape {tuple(x.shape)}')
-        x = F.adaptive_max_pool2d(x, 1)
+        check_input_channels(self, inputs)
+        x = F.adaptive_max_pool2d(self._transform_inputs(inputs), 1)
         return self.cls_seg(self.hidden(x)).flatten(1)
 
     def loss_by_feat(self, seg_logits: Tensor,
@@ -147,7 +141,8 @@ class ClassPresenceHead(BaseDecodeHead):
         logits = seg_logits.float()
         targets = class_presence_targets(
             [sample.gt_sem_seg.data for sample in batch_data_samples],
-            self.num_classes, self.ignore_index).to(logits)
+            self.num_classes, self.ignore_index,
+            type(self).__name__).to(logits)
         losses = dict()
         for loss_decode in self._losses():
             value = loss_decode(

@@ -19,6 +19,9 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils.adaptive_avg_pool import AdaptiveAvgPool2d
+from ..utils.config_checks import check_input_channels, check_label_values
+
 
 class _FullWidthPoolingStages(nn.ModuleList):
     """Pyramid pooling stages that keep the input's channel count.
@@ -29,6 +32,9 @@ class _FullWidthPoolingStages(nn.ModuleList):
     per channel and image, so BatchNorm in training fails at batch size 1
     ("Expected more than 1 value per channel", mmseg #272 / #2150) and is
     ill-conditioned at small batches; the seed design has none either.
+    The pooling is :class:`~mmseg_ext.models.utils.AdaptiveAvgPool2d`
+    (``adaptive_avg_pool2d`` as matrix products), which the legacy ONNX
+    exporter accepts for bins that do not divide the input size.
 
     Args:
         pool_scales (Sequence[int]): Output grid sizes ``s`` of the stages.
@@ -44,7 +50,7 @@ class _FullWidthPoolingStages(nn.ModuleList):
         for scale in pool_scales:
             self.append(
                 nn.Sequential(
-                    nn.AdaptiveAvgPool2d(scale),
+                    AdaptiveAvgPool2d(scale),
                     ConvModule(
                         channels,
                         channels,
@@ -215,7 +221,13 @@ class PSPUpsampleHead(BaseDecodeHead):
                 or tuple(module.order) != ('conv', 'norm', 'act')
                 or module.with_spectral_norm):
             return module(torch.cat([x, *self.psp_modules(x)], dim=1))
-        weights = module.conv.weight.split(self.in_channels, dim=1)
+        # Slices rather than ``split``: the dynamo ONNX exporter at opset 17
+        # writes an invalid Split node for the latter.
+        channels = self.in_channels
+        weights = [
+            module.conv.weight[:, i * channels:(i + 1) * channels]
+            for i in range(1 + len(self.pool_scales))
+        ]
         out = F.conv2d(x, weights[0], module.conv.bias)
         for stage, weight in zip(self.psp_modules, weights[1:]):
             out = out + resize(
@@ -236,13 +248,8 @@ class PSPUpsampleHead(BaseDecodeHead):
         ``H x W`` is the selected feature map's size and ``B`` the number of
         upsampling blocks.
         """
-        x = self._transform_inputs(inputs)
-        if x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'{type(self).__name__} expects {self.in_channels} input '
-                f'channels (in_index={self.in_index}) but got a feature map '
-                f'of shape {tuple(x.shape)}')
-        x = self._pyramid_bottleneck(x)
+        check_input_channels(self, inputs)
+        x = self._pyramid_bottleneck(self._transform_inputs(inputs))
         x = self.pool_dropout(x)
         for i, block in enumerate(self.upsample_blocks):
             if i > 0 and self.dropout is not None:
@@ -253,3 +260,12 @@ class PSPUpsampleHead(BaseDecodeHead):
     def forward(self, inputs: Tuple[Tensor]) -> Tensor:
         """Multi-level features -> (N, num_classes, 2^B H, 2^B W) logits."""
         return self.cls_seg(self._forward_feature(inputs))
+
+    def loss_by_feat(self, seg_logits: Tensor,
+                     batch_data_samples: list) -> dict:
+        """``BaseDecodeHead.loss_by_feat`` after checking the label ids."""
+        check_label_values(
+            type(self).__name__,
+            [sample.gt_sem_seg.data for sample in batch_data_samples],
+            self.num_classes, self.ignore_index)
+        return super().loss_by_feat(seg_logits, batch_data_samples)

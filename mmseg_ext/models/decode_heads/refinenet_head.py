@@ -6,6 +6,9 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils.config_checks import (check_in_index_length, check_input_channels,
+                                   check_label_values,
+                                   check_stages_finest_first)
 from .refinenet_blocks import RefineNetBlock
 
 
@@ -99,6 +102,8 @@ class RefineNetHead(BaseDecodeHead):
                 f'{type(self).__name__} refines coarse stages with finer '
                 'ones: in_channels must list 2 or more stages (finest '
                 f'first), got {in_channels!r}')
+        check_in_index_length(
+            type(self).__name__, in_channels, kwargs.get('in_index', -1))
         super().__init__(
             input_transform=input_transform,
             dropout_ratio=dropout_ratio,
@@ -150,14 +155,6 @@ class RefineNetHead(BaseDecodeHead):
             cls_kernel_size,
             padding=cls_kernel_size // 2)
 
-    def _check_inputs(self, feats: List[Tensor]) -> None:
-        for i, (feat, expected) in enumerate(zip(feats, self.in_channels)):
-            if feat.dim() != 4 or feat.shape[1] != expected:
-                raise ValueError(
-                    f'{type(self).__name__}: input {i} (in_index='
-                    f'{self.in_index[i]}) should be (N, {expected}, H, W), '
-                    f'got {tuple(feat.shape)}')
-
     def _forward_feature(self, inputs: List[Tensor]) -> Tensor:
         """Refine the selected stages from the coarsest to the finest.
 
@@ -169,12 +166,9 @@ class RefineNetHead(BaseDecodeHead):
             Tensor: :math:`(N, C, H_0, W_0)` with ``C = channels``, at the
             size of the finest selected stage.
         """
-        if any(not -len(inputs) <= i < len(inputs) for i in self.in_index):
-            raise ValueError(
-                f'{type(self).__name__}: in_index={self.in_index} selects '
-                f'from {len(inputs)} backbone outputs')
+        check_input_channels(self, inputs)
         feats = self._transform_inputs(inputs)
-        self._check_inputs(feats)
+        check_stages_finest_first(self, feats)
         x = None
         for block, feat in zip(self.refine_blocks, feats[::-1]):
             x = block(feat, x)
@@ -183,3 +177,12 @@ class RefineNetHead(BaseDecodeHead):
     def forward(self, inputs: List[Tensor]) -> Tensor:
         """Forward function: :math:`(N, K, H_0, W_0)` class logits."""
         return self.cls_seg(self._forward_feature(inputs))
+
+    def loss_by_feat(self, seg_logits: Tensor,
+                     batch_data_samples: list) -> dict:
+        """``BaseDecodeHead.loss_by_feat`` after checking the label ids."""
+        check_label_values(
+            type(self).__name__,
+            [sample.gt_sem_seg.data for sample in batch_data_samples],
+            self.num_classes, self.ignore_index)
+        return super().loss_by_feat(seg_logits, batch_data_samples)

@@ -1,0 +1,12 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+from .adaptive_avg_pool import AdaptiveAvgPool2d, bin_pooling_matrix
+from .config_checks import (ConfigMismatchError, check_head_channels,
+                            check_in_index_length, check_input_channels,
+                            check_label_values, check_num_classes,
+                            check_stages_finest_first)
+
+__all__ = [
+    'AdaptiveAvgPool2d', 'bin_pooling_matrix', 'ConfigMismatchError',
+    'check_head_channels', 'check_in_index_length', 'check_input_channels',
+    'check_label_values', 'check_num_classes', 'check_stages_finest_first'
+]

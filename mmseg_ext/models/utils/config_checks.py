@@ -1,0 +1,229 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Configuration checks shared by the heads and ``ModelDataCheckHook``.
+
+Each check lives here once. The heads call them at build time
+(:func:`check_in_index_length`), at every forward
+(:func:`check_input_channels`, :func:`check_stages_finest_first`: a few
+shape comparisons) and in their loss path (:func:`check_label_values`), so
+a bad config fails with a message that names the module, the key and the
+expected vs actual value whether or not the ``ModelDataCheckHook`` is
+enabled. The hook reuses
+:func:`check_head_channels` (the same per-head channel check on a probe
+forward) and adds the dataset-level :func:`check_num_classes`.
+"""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+
+class ConfigMismatchError(ValueError):
+    """The model and the data/backbone of a config do not fit together."""
+
+
+def _as_list(x) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _owner(head: nn.Module, name: Optional[str]) -> str:
+    kind = type(head).__name__
+    return f'{name} ({kind})' if name else kind
+
+
+def check_in_index_length(owner: str, in_channels, in_index) -> None:
+    """Build-time check that ``in_channels`` and ``in_index`` pair up.
+
+    mmseg's ``BaseDecodeHead`` only asserts this (a bare
+    ``AssertionError``); heads with several inputs call this before it.
+
+    Args:
+        owner (str): Name of the head (its class name).
+        in_channels (int | Sequence[int]): The config's ``in_channels``.
+        in_index (int | Sequence[int]): The config's ``in_index``.
+
+    Raises:
+        ConfigMismatchError: If the two lists differ in length.
+    """
+    channels, index = _as_list(in_channels), _as_list(in_index)
+    if len(channels) != len(index):
+        raise ConfigMismatchError(
+            f'{owner}: in_channels lists {len(channels)} stages '
+            f'({list(channels)}) but in_index lists {len(index)} '
+            f'({list(index)}); give one channel count per selected stage')
+
+
+def check_input_channels(head: nn.Module,
+                         inputs: Sequence[Tensor],
+                         name: Optional[str] = None,
+                         source: str = 'backbone') -> None:
+    """Compare a head's ``in_channels`` with the features it selects.
+
+    Works for the three ``input_transform`` modes of ``BaseDecodeHead``:
+    one selected map, ``'multiple_select'`` (one count per map) and
+    ``'resize_concat'`` (the sum).
+
+    Args:
+        head (nn.Module): A head with ``in_channels``, ``in_index`` and
+            ``input_transform``.
+        inputs (Sequence[Tensor]): All multi-level features given to the
+            head, each (N, C_i, H_i, W_i).
+        name (str, optional): Where the head sits (``'decode_head'``...),
+            for the message.
+        source (str): What produced ``inputs``, for the message.
+
+    Raises:
+        ConfigMismatchError: Naming the head, ``in_index``, the expected
+            and the actual channels.
+    """
+    if torch.jit.is_tracing():
+        return  # traced sizes: the trace runs at the example's own shapes
+    owner = _owner(head, name)
+    got_all = [int(f.shape[1]) for f in inputs]
+    index = _as_list(head.in_index)
+    if any(not -len(inputs) <= i < len(inputs) for i in index):
+        raise ConfigMismatchError(
+            f'{owner}: in_index={head.in_index} but the {source} gives '
+            f'{len(inputs)} outputs (channels {got_all})')
+    got = [got_all[i] for i in index]
+    expected = head.in_channels
+    if getattr(head, 'input_transform', None) == 'resize_concat':
+        ok = sum(got) == sum(_as_list(expected))
+    else:
+        ok = _as_list(expected) == got
+    if not ok:
+        where = name or 'decode_head'
+        first = ''
+        if isinstance(expected, (list, tuple)) and len(expected) == len(got):
+            i = next(i for i, (e, g) in enumerate(zip(expected, got))
+                     if e != g)
+            first = (f' (first mismatch: in_index {index[i]} expects '
+                     f'{expected[i]} channels, got {got[i]})')
+        raise ConfigMismatchError(
+            f'{owner}: in_channels={expected} at in_index={head.in_index}, '
+            f'but the {source} gives {got} there{first}; channels of all '
+            f'outputs: {got_all}. Fix `model.{where}.in_channels` or '
+            '`in_index`.')
+
+
+def check_stages_finest_first(head: nn.Module,
+                              feats: Sequence[Tensor]) -> None:
+    """Check that selected stages are listed finest first.
+
+    Heads that refine coarse stages with finer ones (RefineNet) walk the
+    selected stages from the last to the first; listed coarsest first they
+    would build, run and train a different network. Sizes must not grow
+    along ``in_index`` (equal sizes, as in dilated backbones, are fine).
+
+    Args:
+        head (nn.Module): The head (for its name and ``in_index``).
+        feats (Sequence[Tensor]): The selected features, in ``in_index``
+            order, each (N, C_i, H_i, W_i).
+
+    Raises:
+        ConfigMismatchError: Naming the sizes and the expected order.
+    """
+    if torch.jit.is_tracing():
+        return  # traced sizes: the trace runs at the example's own shapes
+    sizes: List[Tuple[int, int]] = [tuple(f.shape[-2:]) for f in feats]
+    for i in range(1, len(sizes)):
+        if sizes[i][0] > sizes[i - 1][0] or sizes[i][1] > sizes[i - 1][1]:
+            raise ConfigMismatchError(
+                f'{type(head).__name__}: in_index={head.in_index} selects '
+                f'stages of sizes {sizes}; they must be listed finest first '
+                '(largest size / smallest stride first, e.g. strides 4, 8, '
+                '16, 32), so reverse in_index and in_channels')
+
+
+def check_label_values(owner: str,
+                       labels: Union[Tensor, Sequence[Tensor]],
+                       num_classes: int,
+                       ignore_index: int = 255) -> None:
+    """Check that labels are in ``[0, num_classes)`` or ``ignore_index``.
+
+    Without it, a dataset with more classes than the head's ``num_classes``
+    fails inside the loss with torch's ``Target 10 is out of bounds`` (on
+    CPU) or a device-side assert (on CUDA), naming neither. Heads call it
+    in their loss path, e.g.
+    ``check_label_values(type(self).__name__, labels, self.num_classes,
+    self.ignore_index)``.
+
+    Args:
+        owner (str): The module whose loss gets the labels (its class name).
+        labels (Tensor | Sequence[Tensor]): Integer label maps, one tensor
+            of any shape or several (sizes may differ).
+        num_classes (int): The module's ``num_classes``.
+        ignore_index (int): The label that is ignored. Default 255.
+
+    Raises:
+        ConfigMismatchError: Naming the module, ``num_classes`` and the
+            offending label values.
+    """
+    if isinstance(labels, Tensor):
+        labels = [labels]
+    flat = torch.cat([label.reshape(-1) for label in labels])
+    bad = (flat != ignore_index) & ((flat < 0) | (flat >= num_classes))
+    if bool(bad.any()):
+        values = torch.unique(flat[bad]).tolist()
+        shown = values[:10] + (['...'] if len(values) > 10 else [])
+        raise ConfigMismatchError(
+            f'{owner}: num_classes={num_classes} but the labels hold '
+            f'{shown}, outside [0, {num_classes}) and not '
+            f'ignore_index={ignore_index}. Set num_classes to the '
+            "dataset's class count, or map these labels to ignore_index.")
+
+
+def _heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
+    heads = []
+    if getattr(model, 'decode_head', None) is not None:
+        heads.append(('decode_head', model.decode_head))
+    aux = getattr(model, 'auxiliary_head', None)
+    if isinstance(aux, nn.ModuleList):
+        heads += [(f'auxiliary_head[{i}]', h) for i, h in enumerate(aux)]
+    elif aux is not None:
+        heads.append(('auxiliary_head', aux))
+    return heads
+
+
+def check_head_channels(model: nn.Module, feats: Sequence[Tensor]) -> None:
+    """:func:`check_input_channels` for every head of a segmentor.
+
+    Args:
+        model (nn.Module): An ``EncoderDecoder``-like segmentor.
+        feats (Sequence[Tensor]): Output of ``model.extract_feat``.
+
+    Raises:
+        ConfigMismatchError: For the first head that does not fit.
+    """
+    source = 'backbone' + (' + neck'
+                           if getattr(model, 'with_neck', False) else '')
+    for name, head in _heads(model):
+        if hasattr(head, 'in_index') and hasattr(head, 'in_channels'):
+            check_input_channels(head, feats, name=name, source=source)
+
+
+def check_num_classes(model: nn.Module, dataset, split: str) -> None:
+    """Compare the dataset's ``classes`` with every head's ``num_classes``.
+
+    Args:
+        model (nn.Module): An ``EncoderDecoder``-like segmentor.
+        dataset: A dataset with ``metainfo['classes']`` (skipped if none).
+        split (str): ``'train'``, ``'val'`` or ``'test'``, for the message.
+
+    Raises:
+        ConfigMismatchError: Naming the head, both counts and the keys to
+            fix.
+    """
+    classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
+    if not classes:
+        return
+    for name, head in _heads(model):
+        num = getattr(head, 'num_classes', None)
+        if num is not None and num != len(classes):
+            raise ConfigMismatchError(
+                f'{_owner(head, name)} has num_classes={num} but the {split} '
+                f'dataset ({type(dataset).__name__}) has {len(classes)} '
+                f'classes ({", ".join(map(str, classes[:5]))}'
+                f'{", ..." if len(classes) > 5 else ""}). Set '
+                f'`model.{name}.num_classes={len(classes)}` or the '
+                "dataset's `metainfo.classes`.")
