@@ -212,9 +212,13 @@ def _smooth_images(seed, n, size):
 
 
 def _demo_scene(seed, size):
-    """A rendered demo street scene (BGR uint8), generated here."""
+    """A demo street scene (BGR uint8), rendered here at 128x256 (the
+    renderer's smallest comfortable size) and resized to ``size``."""
+    import cv2
+
     from mmseg_ext.datasets.demo_scene import render_scene
-    return render_scene(np.random.default_rng(seed), size)['img']
+    img = render_scene(np.random.default_rng(seed), (128, 256))['img']
+    return cv2.resize(img, size[::-1], interpolation=cv2.INTER_AREA)
 
 
 @pytest.mark.parametrize('thresholds', ((10, 100), (100, 30), (0.5, 250.7)))

@@ -84,9 +84,13 @@ def _non_maximum(mag: Tensor, dx: Tensor, dy: Tensor) -> Tensor:
     opposite = (dx < 0) ^ (dy < 0)
     diag_same = (mag > at(-1, -1)) & (mag > at(1, 1))
     diag_opposite = (mag > at(-1, 1)) & (mag > at(1, -1))
-    diagonal = torch.where(opposite, diag_opposite, diag_same)
-    return torch.where(y < tg22x, horizontal,
-                       torch.where(y > tg67x, vertical, diagonal))
+    # Selections as boolean algebra (onnxruntime has no boolean Where).
+    is_horizontal = y < tg22x
+    is_vertical = (y > tg67x) & ~is_horizontal
+    is_diagonal = ~(is_horizontal | is_vertical)
+    diagonal = (opposite & diag_opposite) | (~opposite & diag_same)
+    return (is_horizontal & horizontal) | (is_vertical & vertical) | \
+        (is_diagonal & diagonal)
 
 
 def _hysteresis(strong: Tensor, weak: Tensor, iters: int) -> Tensor:
