@@ -123,11 +123,11 @@ EXPECTED = {
     'gate3._gate_conv.3.weight': 'neck.gates.2.attention.3.weight',
     'gate2._gate_conv.4.bias': 'neck.gates.1.attention.4.bias',
     'fuse.weight': 'neck.edge_conv.weight',
-    'aspp.img_conv.0.weight': 'decode_head.image_pool.1.conv.weight',
-    'aspp.edge_conv.1.weight': 'decode_head.edge_branch.bn.weight',
-    'aspp.features.0.0.weight': 'decode_head.aspp_modules.0.conv.weight',
+    'aspp.edge_conv.1.weight': 'decode_head.aspp.edge_branch.bn.weight',
+    'aspp.features.0.0.weight':
+    'decode_head.aspp.aspp_modules.0.conv.weight',
     'aspp.features.3.1.running_mean':
-    'decode_head.aspp_modules.3.bn.running_mean',
+    'decode_head.aspp.aspp_modules.3.bn.running_mean',
     'bot_aspp.weight': 'decode_head.aspp_bottleneck.conv.weight',
     'bot_fine.weight': 'decode_head.fine_bottleneck.conv.weight',
     'final_seg.3.weight': 'decode_head.decoder.1.conv.weight',

@@ -36,7 +36,7 @@ from torch import Tensor
 _TG22 = 13573
 _ONE = 1 << 15
 #: Default hysteresis bound (see the agreement table in the GSCNN README).
-HYSTERESIS_ITERS = 64
+HYSTERESIS_ITERS = 128
 BACKENDS = ('torch', 'opencv')
 
 
