@@ -532,6 +532,26 @@ def test_wrong_head_channels_fail_at_build(key):
         build_segmentor(head=head)
 
 
+def test_wrong_auxiliary_head_channels_fail_at_build():
+    channels = backbone_channels('resnetv1c')
+    aux = dict(
+        type='FCNHead',
+        in_channels=channels[2] + 1,
+        in_index=2,
+        channels=8,
+        num_convs=1,
+        num_classes=NUM_CLASSES)
+    with pytest.raises(ValueError,
+                       match=r'auxiliary_head\[0\] \(FCNHead\) expects '):
+        build_segmentor(auxiliary_head=aux)
+    aux.update(
+        in_channels=[channels[1], channels[2] + 1],
+        in_index=[1, 2],
+        input_transform='resize_concat')
+    with pytest.raises(ValueError, match=r'in total at backbone outputs'):
+        build_segmentor(auxiliary_head=aux)
+
+
 def test_wrong_sep_aspp_c1_channels_fail_at_build():
     channels = backbone_channels('resnetv1c')
     head = TestGSCNNSepASPPHead().head_cfg(channels, NUM_CLASSES)
