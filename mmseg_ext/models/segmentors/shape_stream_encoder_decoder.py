@@ -17,7 +17,7 @@ seg logits, whole and slide inference keep it in :attr:`edge_logits`, and
 post-processing (unpad, flip back, resize to ``ori_shape``).
 """
 from types import SimpleNamespace
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from mmengine.structures import PixelData
@@ -33,17 +33,17 @@ from ..necks.shape_stream_features import ShapeStreamFeatures
 from ..utils.image_gradient import CannyImageGradient
 
 
-def _expected_channels(head) -> Dict[Tuple[int, ...], int]:
-    """Backbone feature indices -> channels a decode head expects there
+def _expected_channels(head) -> List[Tuple[Tuple[int, ...], int]]:
+    """(backbone feature indices, channels) a decode head expects there
     (summed over the indices for ``input_transform='resize_concat'``)."""
     if hasattr(head, 'feature_channels'):
-        return {(i, ): c for i, c in head.feature_channels().items()}
+        return [((i, ), c) for i, c in head.feature_channels()]
     index, channels = head.in_index, head.in_channels
     if not isinstance(index, (list, tuple)):
-        return {(index, ): channels}
+        return [((index, ), channels)]
     if isinstance(channels, (list, tuple)):  # 'multiple_select'
-        return {(i, ): c for i, c in zip(index, channels)}
-    return {tuple(index): channels}  # 'resize_concat': the sum
+        return [((i, ), c) for i, c in zip(index, channels)]
+    return [(tuple(index), channels)]  # 'resize_concat': the sum
 
 
 @MODELS.register_module()
@@ -106,7 +106,7 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
             aux = list(aux) if isinstance(aux, torch.nn.ModuleList) else [aux]
             heads += [(f'auxiliary_head[{i}]', h) for i, h in enumerate(aux)]
         for name, h in heads:
-            for indices, channels in _expected_channels(h).items():
+            for indices, channels in _expected_channels(h):
                 if not all(-len(available) <= i < len(available)
                            for i in indices):
                     raise ValueError(
