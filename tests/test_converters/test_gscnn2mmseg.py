@@ -124,8 +124,7 @@ EXPECTED = {
     'gate2._gate_conv.4.bias': 'neck.gates.1.attention.4.bias',
     'fuse.weight': 'neck.edge_conv.weight',
     'aspp.edge_conv.1.weight': 'decode_head.aspp.edge_branch.bn.weight',
-    'aspp.features.0.0.weight':
-    'decode_head.aspp.aspp_modules.0.conv.weight',
+    'aspp.features.0.0.weight': 'decode_head.aspp.aspp_modules.0.conv.weight',
     'aspp.features.3.1.running_mean':
     'decode_head.aspp.aspp_modules.3.bn.running_mean',
     'bot_aspp.weight': 'decode_head.aspp_bottleneck.conv.weight',

@@ -541,8 +541,8 @@ def test_wrong_auxiliary_head_channels_fail_at_build():
         channels=8,
         num_convs=1,
         num_classes=NUM_CLASSES)
-    with pytest.raises(ValueError,
-                       match=r'auxiliary_head\[0\] \(FCNHead\) expects '):
+    with pytest.raises(
+            ValueError, match=r'auxiliary_head\[0\] \(FCNHead\) expects '):
         build_segmentor(auxiliary_head=aux)
     aux.update(
         in_channels=[channels[1], channels[2] + 1],
