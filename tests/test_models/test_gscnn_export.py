@@ -97,3 +97,10 @@ def test_dynamo_onnx_export_runs_on_another_image(exported, tmp_path):
     (actual, ) = session.run(None,
                              {session.get_inputs()[0].name: other.numpy()})
     _check(actual, expected)
+
+
+def test_opencv_backend_refuses_to_be_traced():
+    from mmseg_ext.models.utils import CannyImageGradient
+    with pytest.raises(RuntimeError, match="use image_gradient=dict"):
+        torch.export.export(
+            CannyImageGradient(backend='opencv'), (_image(0) * 50 + 100, ))

@@ -44,6 +44,7 @@ import torch
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from mmseg_ext.datasets.demo_scene import render_scene
 from mmseg_ext.models.utils import canny_edges, opencv_canny_edges
+from mmseg_ext.models.utils.image_gradient import HYSTERESIS_ITERS
 
 
 def load_images(n: int,
@@ -219,10 +220,10 @@ def main() -> None:
     same = all(torch.equal(m, maps[-1]) for m in maps[:-1])
     cpu = torch.device('cpu')
     rows = [
-        ('model (un-norm + auto)',
+        (f'model ({model.image_gradient.hysteresis_iters} steps)',
          timed(lambda: model.image_gradient(model.unnormalize(inputs)), device,
                args.warmup, args.iters)),
-        ('torch canny_edges',
+        (f'canny_edges ({HYSTERESIS_ITERS} steps)',
          timed(lambda: canny_edges(images), device, args.warmup, args.iters)),
         ('opencv, host round trip',
          timed(lambda: opencv_canny_edges(images), device, args.warmup,
