@@ -14,11 +14,13 @@ graph, so an exported model computes the edges of *its* input image.
 
 Hysteresis grows the strong edges one pixel per step through the weak ones.
 OpenCV runs it to convergence (a data-dependent loop); here the number of
-steps is a fixed bound, ``hysteresis_iters``. A weak chain longer than the
-bound is cut short, so the map can miss a few weak pixels that
-``cv2.Canny`` keeps; with the bound large enough it equals ``cv2.Canny``
-bit for bit. ``configs/gscnn/README.md`` tabulates the agreement per bound
-(``tools/analysis/benchmark_image_gradient.py --agreement``).
+steps is a fixed bound, ``hysteresis_iters``, which alone fixes the
+result (eager calls merely stop early once nothing changes). A weak chain
+longer than the bound is cut short, so the map can miss a few weak pixels
+that ``cv2.Canny`` keeps; with the bound large enough it equals
+``cv2.Canny`` bit for bit. ``configs/gscnn/README.md`` tabulates the
+agreement per bound (``tools/analysis/benchmark_image_gradient.py
+--agreement``).
 
 The official code ran Canny on the *normalised* tensor cast to uint8
 (GSCNN issue 22); here the images are in 0..255 (the segmentor undoes the
@@ -38,6 +40,12 @@ _ONE = 1 << 15
 #: Default hysteresis bound (see the agreement table in the GSCNN README).
 HYSTERESIS_ITERS = 128
 BACKENDS = ('torch', 'opencv')
+
+
+def _is_tracing() -> bool:
+    """True inside torch.export / dynamo, the ONNX exporters or jit."""
+    return (torch.compiler.is_compiling() or torch.jit.is_tracing()
+            or torch.onnx.is_in_onnx_export())
 
 
 def _sobel(images: Tensor) -> Tensor:
@@ -96,15 +104,23 @@ def _non_maximum(mag: Tensor, dx: Tensor, dy: Tensor) -> Tensor:
 def _hysteresis(strong: Tensor, weak: Tensor, iters: int) -> Tensor:
     """Grow ``strong`` through 8-connected ``weak`` pixels, ``iters`` steps.
 
+    Once a step changes nothing, no later step does: eager calls stop
+    there (same result, checked every 8 steps to limit device syncs);
+    traced and exported graphs run all ``iters`` steps.
+
     Args:
         strong (Tensor): (N, 1, H, W) float mask of the strong edges.
         weak (Tensor): (N, 1, H, W) float mask of all candidate edges
             (strong ones included).
         iters (int): Growth steps (one pixel each), fixed.
     """
+    eager = not _is_tracing()
     edges = strong
-    for _ in range(iters):
-        edges = F.max_pool2d(edges, 3, stride=1, padding=1) * weak
+    for step in range(1, iters + 1):
+        grown = F.max_pool2d(edges, 3, stride=1, padding=1) * weak
+        if eager and step % 8 == 0 and torch.equal(grown, edges):
+            return grown
+        edges = grown
     return edges
 
 
@@ -161,12 +177,6 @@ def opencv_canny_edges(images: Tensor,
     ])
     return torch.from_numpy(edges).to(images.device).unsqueeze(1).float() \
         / 255.
-
-
-def _is_tracing() -> bool:
-    """True inside torch.export / dynamo, the ONNX exporters or jit."""
-    return (torch.compiler.is_compiling() or torch.jit.is_tracing()
-            or torch.onnx.is_in_onnx_export())
 
 
 class CannyImageGradient(nn.Module):
