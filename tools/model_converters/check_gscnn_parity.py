@@ -185,7 +185,7 @@ def main() -> None:
         logits = ours.decode_head.forward(feats)
         full = F.interpolate(
             logits, size=(h, w), mode='bilinear', align_corners=False)
-        edge = torch.sigmoid(feats[-2])
+        edge = torch.sigmoid(feats.edge_logits)
     rows = [('edge probabilities (H x W)', edge, edge_out),
             ('decoder logits (1/2)', logits, captured['logits']),
             ('seg logits (H x W)', full, seg_out)]

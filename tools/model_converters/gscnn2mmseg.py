@@ -16,9 +16,10 @@ stripping the ``DataParallel`` ``module.`` prefix::
     gate{i}._gate_conv.{k}       -> neck.gates.{i-1}.attention.{k}
     fuse                         -> neck.edge_conv
     cw                           -> neck.gradient_fusion (see below)
-    aspp.img_conv.{0,1}          -> decode_head.image_pool.1.{conv,bn}
-    aspp.edge_conv.{0,1}         -> decode_head.edge_branch.{conv,bn}
-    aspp.features.{j}.{0,1}      -> decode_head.aspp_modules.{j}.{conv,bn}
+    aspp.img_conv.{0,1}          -> decode_head.aspp.image_pool.1.conv
+                                    (the BN folded into the conv)
+    aspp.edge_conv.{0,1}         -> decode_head.aspp.edge_branch.{conv,bn}
+    aspp.features.{j}.{0,1}      -> decode_head.aspp.aspp_modules.{j}.*
     bot_aspp / bot_fine          -> decode_head.{aspp,fine}_bottleneck.conv
     final_seg.{0,1} / {3,4}      -> decode_head.decoder.{0,1}.{conv,bn}
     final_seg.6                  -> decode_head.conv_seg (bias set to 0)
@@ -42,6 +43,9 @@ from collections import OrderedDict
 from typing import Dict, List, Tuple
 
 import torch
+
+from mmseg_ext.models.decode_heads.edge_aware_aspp import \
+    fold_legacy_image_pool
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_CONFIG = osp.join(REPO_ROOT, 'configs', 'gscnn',
@@ -138,6 +142,8 @@ def convert_gscnn(
         weight = converted[fusion].clone()
         weight[:, 1] *= CANNY_SCALE
         converted[fusion] = weight
+    # ASPP parts into decode_head.aspp, image-pool BN folded (no norm there)
+    fold_legacy_image_pool(converted, 'decode_head.')
     classifier = 'decode_head.conv_seg.weight'
     if classifier in converted:
         converted['decode_head.conv_seg.bias'] = converted[
