@@ -33,10 +33,7 @@ BN = dict(type='BN', requires_grad=True)
 
 #: Heads that still fail the batch-1 training check, with the reason.
 #: ``xfail(strict=True)``: the entry must go once the head is fixed.
-KNOWN_BATCH1_FAILURES: Dict[str, str] = {
-    'GSCNNHead': 'fixed on wt-gscnn',
-    'GSCNNSepASPPHead': 'fixed on wt-gscnn',
-}
+KNOWN_BATCH1_FAILURES: Dict[str, str] = {}
 
 #: Tiny members of each backbone family (random init, a few K params).
 TINY_BACKBONES: Dict[str, dict] = {

@@ -179,7 +179,10 @@ class GatedShapeStream(BaseModule):
                 'GatedShapeStream: image_gradient must be (N, 1, H, W) with '
                 f'N={inputs[0].shape[0]}, got {tuple(image_gradient.shape)}')
         height, width = image_gradient.shape[2:]
-        size = (-(-height // self.stride), -(-width // self.stride))
+        # Ceil division without negative operands: the legacy ONNX exporter
+        # traces ``//`` to Div, which truncates towards zero.
+        size = ((height + self.stride - 1) // self.stride,
+                (width + self.stride - 1) // self.stride)
 
         x = inputs[self.stream_index]
         if self.stream_input_conv is not None:
@@ -192,9 +195,11 @@ class GatedShapeStream(BaseModule):
             x = self.gates[i](x, gate)
         edge_logits = self.edge_conv(x)
 
-        # Max pooling keeps one-pixel edges when the stream is coarser.
-        gradient = image_gradient if self.stride == 1 else \
-            F.adaptive_max_pool2d(image_gradient, size)
+        # Max pooling over each stride x stride cell keeps one-pixel edges
+        # when the stream is coarser; ceil_mode gives exactly ``size``. (Not
+        # adaptive_max_pool2d: the dynamo ONNX exporter has no lowering.)
+        gradient = image_gradient if self.stride == 1 else F.max_pool2d(
+            image_gradient, self.stride, self.stride, ceil_mode=True)
         fused_edge = torch.sigmoid(
             self.gradient_fusion(
                 torch.cat([
