@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.logging import MMLogger, print_log
 from prettytable import PrettyTable
+from scipy.spatial import cKDTree
 
 ABSENT_RULES = ('skip', 'one')
 UNITS = ('diagonal', 'pixel')
@@ -95,6 +96,29 @@ def read_label_maps(data_sample: dict, num_classes: int, ignore_index: int,
                 f'{num_classes}) and not ignore_index {ignore_index}')
         checked.append(labels.astype(compact))
     return checked[0], checked[1], valid
+
+
+def matched_counts(query: np.ndarray, reference: np.ndarray,
+                   radii: Sequence[float]) -> np.ndarray:
+    """How many query points lie within each radius of a reference point.
+
+    Args:
+        query (np.ndarray): (N, 2) pixel coordinates.
+        reference (np.ndarray): (M, 2) pixel coordinates.
+        radii (Sequence[float]): T matching radii in pixels.
+
+    Returns:
+        np.ndarray: (T,) int64 counts.
+    """
+    if len(query) == 0 or len(reference) == 0:
+        return np.zeros(len(radii), dtype=np.int64)
+    # Nearest-neighbour search on the boundary points only: its cost grows
+    # with the boundary length, not the image area (a distance transform
+    # per class costs O(H x W) each). Lattice distances are square roots of
+    # integers, so `max + 1` safely bounds the search.
+    distance, _ = cKDTree(reference).query(
+        query, distance_upper_bound=max(radii) + 1)
+    return np.array([(distance <= r).sum() for r in radii], dtype=np.int64)
 
 
 def class_scores(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
