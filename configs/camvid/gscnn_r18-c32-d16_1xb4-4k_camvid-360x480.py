@@ -8,32 +8,35 @@ _base_ = [
     '../_base_/schedules/schedule_camvid.py',
 ]
 crop_size = (360, 480)
+# Backbone: a half-width ResNetV1c-18 trained from scratch (README). With
+# GPUs and ImageNet weights, change this one line to
+# `backbone_width, backbone_weights = 64, 'open-mmlab://resnet18_v1c'`.
+backbone_width, backbone_weights = 32, None
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(size=crop_size)
 model = dict(
     data_preprocessor=data_preprocessor,
-    # No ImageNet weights here: random init (README: one line to change).
-    pretrained=None,
+    pretrained=backbone_weights,
     backbone=dict(
         depth=18,
-        stem_channels=32,
-        base_channels=32,
+        stem_channels=backbone_width,
+        base_channels=backbone_width,
         strides=(1, 2, 2, 1),
         dilations=(1, 1, 1, 2),
         norm_cfg=norm_cfg),
     neck=dict(
-        in_channels=[32, 64, 128, 256],
+        in_channels=[backbone_width * 2**i for i in range(4)],
         stream_in_channels=16,
         channels=(16, 8, 4),
         # The shape stream at 1/4 of the input (the paper: full size).
         stride=4,
         norm_cfg=norm_cfg),
     decode_head=dict(
-        in_channels=256,
+        in_channels=8 * backbone_width,
         channels=64,
         # ASPP rates for the 23x30 maps of output stride 16.
         dilations=(1, 3, 6, 9),
-        fine_in_channels=32,
+        fine_in_channels=backbone_width,
         fine_channels=24,
         num_classes=11,
         norm_cfg=norm_cfg,
@@ -42,7 +45,10 @@ model = dict(
         loss_dual=dict(
             type='DualTaskLoss', tau=0.5, scale_factor=0.5, smooth_radius=2)),
     auxiliary_head=dict(
-        in_channels=128, channels=64, num_classes=11, norm_cfg=norm_cfg))
+        in_channels=4 * backbone_width,
+        channels=64,
+        num_classes=11,
+        norm_cfg=norm_cfg))
 train_dataloader = dict(
     dataset=dict(pipeline={{_base_.shape_stream_train_pipeline}}))
 tta_model = dict(type='ShapeStreamTTAModel')

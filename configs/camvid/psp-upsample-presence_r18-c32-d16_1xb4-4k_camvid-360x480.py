@@ -9,21 +9,24 @@ _base_ = [
     '../_base_/schedules/schedule_camvid.py',
 ]
 crop_size = (360, 480)
+# Backbone: a half-width ResNetV1c-18 trained from scratch (README). With
+# GPUs and ImageNet weights, change this one line to
+# `backbone_width, backbone_weights = 64, 'open-mmlab://resnet18_v1c'`.
+backbone_width, backbone_weights = 32, None
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(size=crop_size)
 model = dict(
     data_preprocessor=data_preprocessor,
-    # No ImageNet weights here: random init (README: one line to change).
-    pretrained=None,
+    pretrained=backbone_weights,
     backbone=dict(
         depth=18,
-        stem_channels=32,
-        base_channels=32,
+        stem_channels=backbone_width,
+        base_channels=backbone_width,
         strides=(1, 2, 2, 1),
         dilations=(1, 1, 1, 2),
         norm_cfg=norm_cfg),
     decode_head=dict(
-        in_channels=256,
+        in_channels=8 * backbone_width,
         bottleneck_channels=128,
         # Output stride 16: four x2 blocks reach the input resolution.
         upsample_channels=(64, 32, 32, 32),
@@ -32,7 +35,7 @@ model = dict(
     auxiliary_head=[
         dict(
             type='FCNHead',
-            in_channels=128,
+            in_channels=4 * backbone_width,
             in_index=2,
             channels=64,
             num_convs=1,
@@ -45,7 +48,7 @@ model = dict(
                 type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
         dict(
             type='ClassPresenceHead',
-            in_channels=128,
+            in_channels=4 * backbone_width,
             in_index=2,
             channels=64,
             num_classes=11,

@@ -2,6 +2,7 @@
 """Every configs/camvid/ config loads, shares the backbone and schedule,
 builds its model and runs one forward on a tiny image."""
 import glob
+import os
 import os.path as osp
 
 import pytest
@@ -77,3 +78,28 @@ def test_config_builds_and_runs(path):
     with torch.no_grad():
         logits = model(torch.rand(1, 3, 48, 64), mode='tensor')
     assert logits.shape[:2] == (1, 11) and torch.isfinite(logits).all()
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_one_line_switch_to_imagenet_weights(path, tmp_path):
+    # The README's switch: one line turns every config into a full-width
+    # ResNetV1c-18 that takes mmseg's ImageNet checkpoint.
+    line = 'backbone_width, backbone_weights = 32, None'
+    switched = ("backbone_width, backbone_weights = 64, "
+                "'open-mmlab://resnet18_v1c'")
+    folder = tmp_path / 'configs' / 'camvid'
+    folder.mkdir(parents=True)
+    os.symlink(
+        osp.join(REPO_ROOT, 'configs', '_base_'),
+        tmp_path / 'configs' / '_base_')
+    with open(path) as f:
+        text = f.read()
+    assert text.count(line) == 1
+    copy = folder / osp.basename(path)
+    copy.write_text(text.replace(line, switched))
+    cfg = Config.fromfile(str(copy))
+    assert cfg.model.pretrained == 'open-mmlab://resnet18_v1c'
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+    # mmseg's resnet18_v1c: 11.2M parameters.
+    assert sum(p.numel() for p in model.backbone.parameters()) == 11195744
