@@ -14,7 +14,7 @@ from ..tiny_runs import REPO_ROOT
 
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'camvid', '*.py')))
 REFERENCE = osp.join(REPO_ROOT, 'configs', 'camvid',
-                     'fcn_r18-c32-d16_1xb4-4k_camvid-360x480.py')
+                     'fcn_r18-c32-d16_1xb4-1500it_camvid-256x256.py')
 HEADS = {
     'fcn': 'FCNHead',
     'pspnet': 'PSPHead',

@@ -6,7 +6,8 @@
 dataset_type = 'CamVidDataset'
 data_root = 'data/camvid'
 num_classes = 11
-crop_size = (360, 480)
+# Random 256x256 crops of frames rescaled by 0.75-1.5 (configs/camvid/).
+crop_size = (256, 256)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadCheckedAnnotations'),

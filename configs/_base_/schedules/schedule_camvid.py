@@ -1,7 +1,7 @@
 # The CamVid from-scratch CPU schedule (configs/camvid/README.md): AdamW,
 # linear warm-up then poly decay, iteration based, validation on `val`
-# every 1000 iterations, the best-mIoU checkpoint kept for the test split.
-max_iters = 4000
+# every 500 iterations, the best-mIoU checkpoint kept for the test split.
+max_iters = 1500
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(
@@ -18,7 +18,7 @@ param_scheduler = [
         by_epoch=False)
 ]
 train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=1000)
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=500)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
@@ -28,7 +28,7 @@ default_hooks = dict(
     checkpoint=dict(
         type='AtomicCheckpointHook',
         by_epoch=False,
-        interval=1000,
+        interval=500,
         max_keep_ckpts=2,
         save_best='mIoU'),
     sampler_seed=dict(type='DistSamplerSeedHook'),

@@ -6,7 +6,7 @@ _base_ = [
     '../_base_/datasets/camvid.py',
     '../_base_/schedules/schedule_camvid.py',
 ]
-crop_size = (360, 480)
+crop_size = (256, 256)
 # Backbone: a half-width ResNetV1c-18 trained from scratch (README). With
 # GPUs and ImageNet weights, change this one line to
 # `backbone_width, backbone_weights = 64, 'open-mmlab://resnet18_v1c'`.

@@ -1,6 +1,6 @@
 # DeepLabV3+ (mmseg's DepthwiseSeparableASPPHead) on CamVid, from scratch on
 # the shared backbone and schedule: the no-stream twin of
-# gscnn-deeplabv3plus_r18-c32-d16_1xb4-4k_camvid-360x480.py (same ASPP,
+# gscnn-deeplabv3plus_r18-c32-d16_1xb4-1500it_camvid-256x256.py (same ASPP,
 # decoder and widths, no shape stream, no boundary losses).
 _base_ = [
     'mmseg::_base_/models/deeplabv3plus_r50-d8.py',
@@ -8,7 +8,7 @@ _base_ = [
     '../_base_/datasets/camvid.py',
     '../_base_/schedules/schedule_camvid.py',
 ]
-crop_size = (360, 480)
+crop_size = (256, 256)
 # Backbone: a half-width ResNetV1c-18 trained from scratch (README). With
 # GPUs and ImageNet weights, change this one line to
 # `backbone_width, backbone_weights = 64, 'open-mmlab://resnet18_v1c'`.

@@ -1,14 +1,12 @@
-# Light-Weight RefineNet (LightWeightRefineNetHead: chained residual pooling
-# fusion of all four stages) on CamVid, from scratch on the shared
-# half-width ResNetV1c-18 (output stride 16, so stage 4 reaches the head at
-# 1/16) and schedule (README).
+# FCN (mmseg's FCNHead) on CamVid, trained from scratch on the shared
+# half-width ResNetV1c-18 (output stride 16) and schedule (README).
 _base_ = [
-    '../_base_/models/lw-refinenet_r50-d32.py',
+    'mmseg::_base_/models/fcn_r50-d8.py',
     '../_base_/mmseg_ext_runtime.py',
     '../_base_/datasets/camvid.py',
     '../_base_/schedules/schedule_camvid.py',
 ]
-crop_size = (360, 480)
+crop_size = (256, 256)
 # Backbone: a half-width ResNetV1c-18 trained from scratch (README). With
 # GPUs and ImageNet weights, change this one line to
 # `backbone_width, backbone_weights = 64, 'open-mmlab://resnet18_v1c'`.
@@ -26,7 +24,14 @@ model = dict(
         dilations=(1, 1, 1, 2),
         norm_cfg=norm_cfg),
     decode_head=dict(
-        in_channels=[backbone_width * 2**i for i in range(4)],
-        channels=32,
-        num_classes=11))
+        in_channels=8 * backbone_width,
+        channels=128,
+        num_convs=1,
+        num_classes=11,
+        norm_cfg=norm_cfg),
+    auxiliary_head=dict(
+        in_channels=4 * backbone_width,
+        channels=64,
+        num_classes=11,
+        norm_cfg=norm_cfg))
 randomness = dict(seed=0)
