@@ -1,7 +1,9 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Helpers shared by the boundary metrics.
 
-Conventions common to :class:`BoundaryFScore` and :class:`BoundaryIoU`:
+Conventions common to :class:`BoundaryIoU` and :class:`BoundaryFScore` with
+its default ``protocol='pooled'`` (``protocol='gscnn'`` follows Gated-SCNN's
+own rules instead, see ``gscnn_boundary.py``):
 
 * Pixels whose ground truth is ``ignore_index`` do not exist for either map:
   they are never boundary pixels, and a class meeting an ignore region or
@@ -11,8 +13,7 @@ Conventions common to :class:`BoundaryFScore` and :class:`BoundaryIoU`:
   is taken (like ``IoUMetric``).
 * A class with nothing to score over the whole set (no boundary pixel in
   either map) is *absent*: ``absent='skip'`` leaves it out of the class
-  means (default), ``absent='one'`` scores it as a perfect 100 (GSCNN's
-  convention). A mean over nothing is 100: there was no boundary to get
+  means (default), ``absent='one'`` scores it as a perfect 100. A mean over nothing is 100: there was no boundary to get
   wrong.
 """
 import math
