@@ -13,8 +13,8 @@ own rules instead, see ``gscnn_boundary.py``):
   is taken (like ``IoUMetric``).
 * A class with nothing to score over the whole set (no boundary pixel in
   either map) is *absent*: ``absent='skip'`` leaves it out of the class
-  means (default), ``absent='one'`` scores it as a perfect 100. A mean over nothing is 100: there was no boundary to get
-  wrong.
+  means (default), ``absent='one'`` scores it as a perfect 100. A mean
+  over nothing is 100: there was no boundary to get wrong.
 """
 import math
 from typing import Dict, List, Optional, Sequence, Tuple
