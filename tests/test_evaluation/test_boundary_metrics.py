@@ -14,8 +14,8 @@ from mmseg.registry import METRICS
 from mmseg.structures import SegDataSample
 
 from mmseg_ext.evaluation import BoundaryFScore, BoundaryIoU
-from mmseg_ext.evaluation.metrics.boundary_fscore import boundary_match_counts
 from mmseg_ext.evaluation.metrics.boundary_iou import boundary_iou_counts
+from mmseg_ext.evaluation.metrics.pooled_boundary import boundary_match_counts
 
 IGNORE = 255
 NEIGHBOURS = ((0, 1), (1, 0), (0, -1), (-1, 0))

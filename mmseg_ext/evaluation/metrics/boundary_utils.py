@@ -1,7 +1,9 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Helpers shared by the boundary metrics.
 
-Conventions common to :class:`BoundaryFScore` and :class:`BoundaryIoU`:
+Conventions common to :class:`BoundaryIoU` and :class:`BoundaryFScore` with
+its default ``protocol='pooled'`` (``protocol='gscnn'`` follows Gated-SCNN's
+own rules instead, see ``gscnn_boundary.py``):
 
 * Pixels whose ground truth is ``ignore_index`` do not exist for either map:
   they are never boundary pixels, and a class meeting an ignore region or
@@ -11,9 +13,8 @@ Conventions common to :class:`BoundaryFScore` and :class:`BoundaryIoU`:
   is taken (like ``IoUMetric``).
 * A class with nothing to score over the whole set (no boundary pixel in
   either map) is *absent*: ``absent='skip'`` leaves it out of the class
-  means (default), ``absent='one'`` scores it as a perfect 100 (GSCNN's
-  convention). A mean over nothing is 100: there was no boundary to get
-  wrong.
+  means (default), ``absent='one'`` scores it as a perfect 100. A mean
+  over nothing is 100: there was no boundary to get wrong.
 """
 import math
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -21,6 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.logging import MMLogger, print_log
 from prettytable import PrettyTable
+from scipy.spatial import cKDTree
 
 ABSENT_RULES = ('skip', 'one')
 UNITS = ('diagonal', 'pixel')
@@ -95,6 +97,29 @@ def read_label_maps(data_sample: dict, num_classes: int, ignore_index: int,
                 f'{num_classes}) and not ignore_index {ignore_index}')
         checked.append(labels.astype(compact))
     return checked[0], checked[1], valid
+
+
+def matched_counts(query: np.ndarray, reference: np.ndarray,
+                   radii: Sequence[float]) -> np.ndarray:
+    """How many query points lie within each radius of a reference point.
+
+    Args:
+        query (np.ndarray): (N, 2) pixel coordinates.
+        reference (np.ndarray): (M, 2) pixel coordinates.
+        radii (Sequence[float]): T matching radii in pixels.
+
+    Returns:
+        np.ndarray: (T,) int64 counts.
+    """
+    if len(query) == 0 or len(reference) == 0:
+        return np.zeros(len(radii), dtype=np.int64)
+    # Nearest-neighbour search on the boundary points only: its cost grows
+    # with the boundary length, not the image area (a distance transform
+    # per class costs O(H x W) each). Lattice distances are square roots of
+    # integers, so `max + 1` safely bounds the search.
+    distance, _ = cKDTree(reference).query(
+        query, distance_upper_bound=max(radii) + 1)
+    return np.array([(distance <= r).sum() for r in radii], dtype=np.int64)
 
 
 def class_scores(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
