@@ -1,7 +1,10 @@
 # Gated-SCNN as released (nv-tlabs/GSCNN): WiderResNet-38 A2 at output
 # stride 8, the shape stream on mod1 gated by mod3 / mod4 / mod7 at full
 # resolution, ASPP on mod7, fine features from mod2 (1/2), no auxiliary
-# head, all internal resizes with align_corners=True. Official checkpoints
+# head. Resizes as released: align_corners=True everywhere except the final
+# upsampling of the logits to the image (False), i.e. the head's
+# align_corners=False (mmseg's final resize: predict, loss, post-processing)
+# with inner_align_corners=True. Official checkpoints
 # convert to this config with tools/model_converters/gscnn2mmseg.py.
 # Recipe of the official train.py: 8 GPUs x 1 image, 720x720 crops, SGD
 # lr 0.01, momentum 0.9, weight decay 1e-4, poly (power 1); 175 epochs of
@@ -33,7 +36,8 @@ model = dict(
         fine_in_index=1,
         fine_in_channels=128,
         dropout_ratio=0.0,
-        align_corners=True),
+        align_corners=False,
+        inner_align_corners=True),
     auxiliary_head=None)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -61,7 +65,6 @@ param_scheduler = [
         end=65000,
         by_epoch=False)
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=65000,
-                 val_interval=6500)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=65000, val_interval=6500)
 default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=6500))

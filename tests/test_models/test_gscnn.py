@@ -1,24 +1,26 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Gated-SCNN: gated conv, shape-stream neck, image gradients, segmentor,
-heads (through the shared base), TTA, configs and a short demo training."""
+"""Gated-SCNN model: gated conv, shape-stream neck, image gradients,
+segmentor (tensor contract, edge maps, build checks), heads (through the
+shared base, batch 1 included), TTA and checkpoint compatibility.
+
+Configs: tests/test_configs/test_gscnn_configs.py; the demo training run:
+tests/test_tools/test_gscnn_training.py; export:
+test_gscnn_export.py."""
 import copy
-import glob
-import os.path as osp
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config, ConfigDict
+from mmengine.config import ConfigDict
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from mmseg_ext.datasets.transforms import GenerateSegBoundary
+from mmseg_ext.models.necks import ShapeStreamFeatures
 from mmseg_ext.models.necks.gated_conv import GatedConv
-from mmseg_ext.models.segmentors.image_gradient import (canny_edges,
-                                                        opencv_canny_edges)
-from ..tiny_runs import REPO_ROOT
+from mmseg_ext.models.utils import canny_edges, opencv_canny_edges
 from . import seg_head_test_base as base
 from .seg_head_test_base import SegHeadTestBase, backbone_channels, loss_total
 
@@ -115,8 +117,6 @@ class TestGSCNNHead(_ShapeStreamHeadTest):
 
 
 class TestGSCNNSepASPPHead(_ShapeStreamHeadTest):
-    # The head-independent paths run for every family in TestGSCNNHead.
-    backbones = ('resnetv1c', 'hrnet')
 
     def head_cfg(self, in_channels, num_classes):
         return dict(
@@ -147,10 +147,7 @@ def test_gated_conv_shapes_and_gradients():
         assert alpha.min() >= 0 and alpha.max() <= 1
 
 
-def test_gated_conv_bad_input():
-    conv = GatedConv(4, 4)
-    with pytest.raises(ValueError, match='GatedConv expects feature'):
-        conv(torch.randn(1, 4, 5, 5), torch.randn(1, 1, 5, 6))
+def test_gated_conv_bad_config():
     with pytest.raises(ValueError, match='odd'):
         GatedConv(4, 4, kernel_size=2)
 
@@ -171,11 +168,13 @@ def test_shape_stream_resolution(stride):
         for i, c in enumerate(channels)
     ]
     out = neck(feats, torch.rand(1, 1, 37, 51).round())
-    assert len(out) == len(feats) + 2
+    # the backbone features, unchanged; the edge maps by name only
+    assert isinstance(out, ShapeStreamFeatures)
+    assert len(out) == len(feats)
     assert all(a is b for a, b in zip(out, feats))
     size = (-(-37 // stride), -(-51 // stride))
-    assert out[-2].shape == (1, 1, *size) == out[-1].shape
-    assert out[-1].min() >= 0 and out[-1].max() <= 1
+    assert out.edge_logits.shape == (1, 1, *size) == out.fused_edge.shape
+    assert out.fused_edge.min() >= 0 and out.fused_edge.max() <= 1
 
 
 def test_shape_stream_bad_input():
@@ -212,29 +211,56 @@ def _smooth_images(seed, n, size):
     return np.stack(out)
 
 
+def _demo_scene(seed, size):
+    """A rendered demo street scene (BGR uint8), generated here."""
+    from mmseg_ext.datasets.demo_scene import render_scene
+    return render_scene(np.random.default_rng(seed), size)['img']
+
+
 @pytest.mark.parametrize('thresholds', ((10, 100), (100, 30), (0.5, 250.7)))
 def test_canny_matches_opencv(thresholds):
     imgs = _smooth_images(0, 2, (37, 53))
-    demo = sorted(
-        glob.glob(
-            osp.join(REPO_ROOT, 'data', 'demo_cityscapes', 'leftImg8bit',
-                     'val', '*', '*.png')))[:1]
     batch = torch.from_numpy(imgs).permute(0, 3, 1, 2).float()
     ours = canny_edges(batch, *thresholds)
     ref = opencv_canny_edges(batch, *thresholds)
     assert ours.shape == (2, 1, 37, 53)
     assert ref.sum() > 0
     assert torch.equal(ours, ref)
-    # Grey images and a real demo image (when the data is there).
+    # Grey images and a street scene.
     assert torch.equal(
         canny_edges(batch[:, :1], *thresholds),
         opencv_canny_edges(batch[:, :1], *thresholds))
-    if demo:
-        import cv2
-        img = torch.from_numpy(cv2.imread(demo[0])).permute(2, 0, 1)[None]
-        assert torch.equal(
-            canny_edges(img.float(), *thresholds),
-            opencv_canny_edges(img.float(), *thresholds))
+    scene = torch.from_numpy(_demo_scene(0, (64, 96))).permute(2, 0, 1)[None]
+    ref = opencv_canny_edges(scene.float(), *thresholds)
+    assert ref.sum() > 0
+    assert torch.equal(canny_edges(scene.float(), *thresholds), ref)
+
+
+def test_canny_hysteresis_bound():
+    # A weak ramp 40 px long reached from one strong pixel: each
+    # hysteresis step adds one pixel, so a bound below the length misses
+    # the far end and a bound above it equals cv2.Canny.
+    img = torch.zeros(1, 1, 9, 48)
+    img[..., 4:, :] = 4.  # weak step edge along the whole row (|g| = 16)
+    img[..., 4:, :2] = 64.  # strong at the left end (|g| = 256)
+    ref = opencv_canny_edges(img, 10, 100)
+    assert ref.sum() > 40
+    assert torch.equal(canny_edges(img, 10, 100, hysteresis_iters=64), ref)
+    short = canny_edges(img, 10, 100, hysteresis_iters=8)
+    assert 0 < short.sum() < ref.sum()
+    assert (short <= ref).all()  # a bound only drops weak pixels
+
+
+def test_canny_backends_and_bad_args():
+    from mmseg_ext.models.utils import CannyImageGradient
+    img = torch.from_numpy(_demo_scene(1, (40, 56))).permute(2, 0, 1)[None]
+    assert torch.equal(
+        CannyImageGradient(backend='opencv')(img.float()),
+        CannyImageGradient()(img.float()))
+    with pytest.raises(ValueError, match='backend must be one of'):
+        CannyImageGradient(backend='auto')
+    with pytest.raises(ValueError, match='hysteresis_iters'):
+        CannyImageGradient(hysteresis_iters=None)
 
 
 def test_segmentor_unnormalises_before_canny():
@@ -308,7 +334,7 @@ def test_head_without_shape_stream_neck_is_explained():
             backbone=base.TINY_BACKBONES['resnetv1c'],
             decode_head=gscnn_head_cfg(channels),
             test_cfg=ConfigDict(mode='whole')))
-    with pytest.raises(ValueError, match='GatedShapeStream'):
+    with pytest.raises(TypeError, match='GSCNNHead consumes the Gated-SCNN'):
         model.predict(torch.randn(1, 3, 32, 32))
     with pytest.raises(ValueError, match='needs a shape-stream neck'):
         MODELS.build(
@@ -336,7 +362,7 @@ def test_pred_edge_map_whole_and_slide():
     assert edge.shape == (1, 45, 61)
     assert edge.min() >= 0 and edge.max() <= 1
     expected = F.interpolate(
-        feats[-2], size=(45, 61), mode='bilinear',
+        feats.edge_logits, size=(45, 61), mode='bilinear',
         align_corners=False).sigmoid()[0]
     assert torch.allclose(edge, expected, atol=1e-5)
     assert result.seg_logits.data.shape == (NUM_CLASSES, 45, 61)
@@ -349,6 +375,15 @@ def test_pred_edge_map_whole_and_slide():
     assert slide.pred_sem_seg.data.shape == (1, 45, 61)
     assert slide.pred_edge_map.data.shape == (1, 45, 61)
     assert 0 <= slide.pred_edge_map.data.min() <= 1
+    # One window covering the image: slide equals whole.
+    model.test_cfg = ConfigDict(
+        mode='slide', crop_size=(45, 61), stride=(45, 61))
+    with torch.no_grad():
+        single = model.predict(inputs, copy.deepcopy(samples))[0]
+    assert torch.allclose(single.pred_edge_map.data, edge, atol=1e-6)
+    assert torch.allclose(
+        single.seg_logits.data, result.seg_logits.data, atol=1e-5)
+    model.test_cfg = ConfigDict(mode='whole')
     # Predict without data samples (mmseg's inference API path).
     with torch.no_grad():
         bare = model.predict(inputs)[0]
@@ -395,98 +430,199 @@ def test_flip_tta_merges_edges():
         atol=1e-6)
 
 
-# ----------------------------------------------------------- configs
-GSCNN_CONFIGS = sorted(
-    glob.glob(osp.join(REPO_ROOT, 'configs', 'gscnn', '*.py')) +
-    [osp.join(REPO_ROOT, 'configs', 'gscnn_r101_cityscapes.py')])
+def test_pred_edge_map_undoes_padding_and_resize():
+    """mmseg's post-processing restores the geometry of the edge map too.
+    """
+    model = build_segmentor()
+    model.eval()
+    # A 30x41 image resized from 45x61, padded right / bottom to 32x48.
+    inputs = F.pad(torch.randn(1, 3, 30, 41), (0, 7, 0, 2))
+    sample = SegDataSample(
+        metainfo=dict(
+            ori_shape=(45, 61),
+            img_shape=(30, 41),
+            pad_shape=(32, 48),
+            padding_size=[0, 7, 0, 2]))
+    with torch.no_grad():
+        result = model.predict(inputs, [sample])[0]
+        _, edge_logits = model.encode_decode_with_edges(
+            inputs, [sample.metainfo])
+    expected = F.interpolate(
+        edge_logits[:, :, :30, :41],
+        size=(45, 61),
+        mode='bilinear',
+        align_corners=False).sigmoid()[0]
+    assert result.pred_edge_map.data.shape == (1, 45, 61)
+    assert torch.allclose(result.pred_edge_map.data, expected, atol=1e-6)
+    assert model.edge_logits is None  # consumed by postprocess_result
 
 
-@pytest.mark.parametrize(
-    'path', GSCNN_CONFIGS, ids=[osp.basename(p) for p in GSCNN_CONFIGS])
-def test_config_loads_and_builds(path):
-    cfg = Config.fromfile(path)
-    pipeline = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
-    if cfg.model.type == 'ShapeStreamEncoderDecoder':
-        assert 'GenerateSegBoundary' in pipeline
-        assert pipeline.index('GenerateSegBoundary') < pipeline.index(
-            'PackSegInputs')
-        assert cfg.tta_model.type == 'ShapeStreamTTAModel'
-    with torch.device('meta'):
-        model = MODELS.build(cfg.model)
-    assert model.num_classes == 19
+# ----------------------------------------------------------- tensor contract
+@pytest.mark.parametrize('mode', ('whole', 'slide'))
+def test_logits_have_num_classes_channels(mode):
+    model = build_segmentor()
+    model.eval()
+    if mode == 'slide':
+        model.test_cfg = ConfigDict(
+            mode='slide', crop_size=(32, 40), stride=(21, 27))
+    inputs, samples = make_batch(2, (45, 61), NUM_CLASSES)
+    metas = [s.metainfo for s in samples]
+    with torch.no_grad():
+        assert model.encode_decode(inputs,
+                                   metas).shape == (2, NUM_CLASSES, 45, 61)
+        assert model.inference(inputs, metas).shape == (2, NUM_CLASSES, 45, 61)
+        assert model.edge_logits.shape == (2, 1, 45, 61)
+        tensor = model(inputs, samples, mode='tensor')
+    assert tensor.shape[:2] == (2, NUM_CLASSES)
+    assert model.out_channels == NUM_CLASSES
 
 
-# ----------------------------------------------------------- training
-README_DEMO = osp.join(
-    REPO_ROOT, 'configs', 'demo',
-    'gscnn_r18-c32-d16_1xb4-500it_demo-cityscapes-256x512.py')
-TINY_PIPELINE = """
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='GenerateSegBoundary', radius=2),
-    dict(type='PackSegInputs'),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-optim_wrapper = dict(optimizer=dict(lr=4e-3))
-param_scheduler = [dict(type='ConstantLR', factor=1.0, begin=0, end=1,
-                        by_epoch=False)]
-"""
+def test_auxiliary_head_at_last_index_gets_a_backbone_feature():
+    channels = backbone_channels('resnetv1c')
+    aux = dict(
+        type='FCNHead',
+        in_channels=channels[-1],
+        in_index=-1,
+        channels=8,
+        num_convs=1,
+        concat_input=False,
+        num_classes=NUM_CLASSES)
+    model = build_segmentor(auxiliary_head=aux)
+    model.train()
+    inputs, samples = make_batch(2, (40, 48), NUM_CLASSES)
+    seen = []
+    model.auxiliary_head.convs[0].register_forward_pre_hook(
+        lambda m, args: seen.append(args[0]))
+    losses = model.loss(inputs, samples)
+    assert 'aux.loss_ce' in losses
+    feats = model.backbone(inputs)
+    assert seen[0].shape == feats[-1].shape  # not the 1-channel edge map
 
 
-def _train_losses(work_dir):
-    import json
-    logs = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
-    assert logs, f'no scalars.json under {work_dir}'
-    losses = []
-    with open(logs[0]) as f:
-        for line in f:
-            record = json.loads(line)
-            if 'loss' in record and 'decode.loss_edge' in record:
-                losses.append(record['loss'])
-    return losses
+# ----------------------------------------------------------- build checks
+def test_head_that_ignores_the_stream_is_refused():
+    channels = backbone_channels('resnetv1c')
+    aspp = dict(
+        type='ASPPHead',
+        in_channels=channels[-1],
+        in_index=len(channels) - 1,
+        channels=8,
+        dilations=(1, 2),
+        num_classes=NUM_CLASSES)
+    with pytest.raises(TypeError, match='ASPPHead does not consume'):
+        build_segmentor(head=aspp)
 
 
-@pytest.mark.slow
-def test_demo_training_loss_goes_down_and_tools_test(tmp_path):
-    from ..tiny_runs import run_tool, write_tiny_config
-    config = write_tiny_config(
-        str(tmp_path / 'tiny_gscnn.py'),
-        str(tmp_path / 'demo_data'),
-        base=README_DEMO,
-        max_iters=16,
-        extra=TINY_PIPELINE)
-    work = str(tmp_path / 'work')
-    run_tool(['tools/train.py', config, '--work-dir', work])
-    losses = _train_losses(work)
-    assert len(losses) == 16 and all(np.isfinite(losses))
-    first, last = np.mean(losses[:4]), np.mean(losses[-4:])
-    assert last < first, f'loss did not go down: {losses}'
-    # tools/test.py with flip / multi-scale TTA and sliding windows.
-    proc = run_tool([
-        'tools/test.py', config,
-        osp.join(work, 'iter_16.pth'), '--tta', '--work-dir',
-        str(tmp_path / 'test'), '--out',
-        str(tmp_path / 'maps'), '--cfg-options', 'model.test_cfg.mode=slide',
-        'model.test_cfg.crop_size=(48,48)', 'model.test_cfg.stride=(32,32)'
-    ])
-    out = proc.stdout + proc.stderr
-    # the demo evaluator list: region and boundary metrics
-    for key in ('mIoU', 'BF@1px', 'BF@5px', 'BIoU'):
-        assert key in out, key
-    # --out with an evaluator list: IoUMetric writes the maps
-    assert len(glob.glob(str(tmp_path / 'maps' / '*.png'))) == 4
+@pytest.mark.parametrize('key', ('in_channels', 'fine_in_channels'))
+def test_wrong_head_channels_fail_at_build(key):
+    channels = backbone_channels('resnetv1c')
+    head = gscnn_head_cfg(channels)
+    expected = head[key]
+    head[key] = expected + 3
+    with pytest.raises(
+            ValueError,
+            match=rf'decode_head \(GSCNNHead\) expects {expected + 3} '
+            rf'channels at backbone output \d, the neck is configured for '
+            rf'{expected}'):
+        build_segmentor(head=head)
 
 
-def test_readme_demo_is_gscnn():
-    """`make demo` trains the Gated-SCNN demo config."""
-    with open(osp.join(REPO_ROOT, 'Makefile')) as f:
-        line = next(x for x in f if x.startswith('DEMO_CONFIG'))
-    assert osp.join(REPO_ROOT, line.split('?=')[1].strip()) == README_DEMO
-    cfg = Config.fromfile(README_DEMO)
-    assert cfg.model.type == 'ShapeStreamEncoderDecoder'
-    assert cfg.model.decode_head.type == 'GSCNNHead'
-    assert cfg.train_cfg.max_iters == 500
-    assert cfg.param_scheduler[-1]['end'] == 500
+def test_wrong_sep_aspp_c1_channels_fail_at_build():
+    channels = backbone_channels('resnetv1c')
+    head = TestGSCNNSepASPPHead().head_cfg(channels, NUM_CLASSES)
+    head['c1_in_channels'] = channels[0] + 1
+    with pytest.raises(ValueError, match='GSCNNSepASPPHead'):
+        build_segmentor(head=head)
+
+
+# ----------------------------------------------------------- batch 1
+@pytest.mark.parametrize('head', ('GSCNNHead', 'GSCNNSepASPPHead'))
+def test_train_step_at_batch_1_with_bn(head):
+    """One image per device, BN in train mode, odd size: the image-pool
+    branch (1x1 map) must not batch-normalise a single value."""
+    channels = backbone_channels('resnetv1c')
+    cfg = gscnn_head_cfg(channels) if head == 'GSCNNHead' else \
+        TestGSCNNSepASPPHead().head_cfg(channels, NUM_CLASSES)
+    cfg['norm_cfg'] = dict(type='BN')
+    model = build_segmentor(head=cfg)
+    model.train()
+    inputs, samples = make_batch(1, (33, 47), NUM_CLASSES)
+    optim = torch.optim.SGD(model.parameters(), lr=1e-3)
+    losses = model.loss(inputs, samples)
+    total = loss_total(losses)
+    assert torch.isfinite(total)
+    total.backward()
+    pool = model.decode_head.aspp.image_pool[1].conv
+    assert pool.weight.grad.abs().sum() > 0
+    optim.step()
+
+
+# ----------------------------------------------------------- resizes
+def test_final_upsampling_uses_align_corners_inner_resizes_their_own():
+    channels = backbone_channels('resnetv1c')
+    head = gscnn_head_cfg(channels)
+    head.update(align_corners=False, inner_align_corners=True)
+    model = build_segmentor(head=head)
+    model.eval()
+    assert model.decode_head.aspp.align_corners is True
+    assert model.align_corners is False
+    inputs, samples = make_batch(1, (45, 61), NUM_CLASSES)
+    with torch.no_grad():
+        low = model(inputs, samples, mode='tensor')
+        full = model.encode_decode(inputs, [s.metainfo for s in samples])
+        result = model.predict(inputs, samples)[0]
+    expected = F.interpolate(
+        low, size=(45, 61), mode='bilinear', align_corners=False)
+    assert torch.allclose(full, expected, atol=1e-6)
+    assert torch.allclose(result.seg_logits.data, expected[0], atol=1e-6)
+
+
+# ----------------------------------------------------------- checkpoints
+def _legacy_state_dict(model):
+    """The state dict the model had before EdgeAwareASPP: ASPP parts at
+    the head level, a BatchNorm in the image-pooling branch."""
+    state = {}
+    for key, value in model.state_dict().items():
+        state[key.replace('decode_head.aspp.', 'decode_head.')] = value
+    conv = 'decode_head.image_pool.1.conv.'
+    bias = state.pop(conv + 'bias')
+    g = torch.Generator().manual_seed(1)
+    channels = bias.shape[0]
+    bn = dict(
+        weight=torch.rand(channels, generator=g) + 0.5,
+        bias=torch.randn(channels, generator=g),
+        running_mean=torch.randn(channels, generator=g),
+        running_var=torch.rand(channels, generator=g) + 0.5)
+    for name, value in bn.items():
+        state[f'decode_head.image_pool.1.bn.{name}'] = value
+    state['decode_head.image_pool.1.bn.num_batches_tracked'] = torch.tensor(3)
+    return state, bn
+
+
+@pytest.mark.parametrize('head', ('GSCNNHead', 'GSCNNSepASPPHead'))
+def test_checkpoint_from_before_edge_aware_aspp_loads(head, tmp_path):
+    from mmengine.runner import load_checkpoint
+    channels = backbone_channels('resnetv1c')
+    cfg = gscnn_head_cfg(channels) if head == 'GSCNNHead' else \
+        TestGSCNNSepASPPHead().head_cfg(channels, NUM_CLASSES)
+    model = build_segmentor(head=cfg)
+    model.eval()
+    state, bn = _legacy_state_dict(model)
+    torch.save(dict(state_dict=state), tmp_path / 'old.pth')
+    fresh = build_segmentor(head=cfg)
+    fresh.eval()
+    load_checkpoint(fresh, str(tmp_path / 'old.pth'), strict=True)
+    # The old branch: BN(conv(pool(x))) then ReLU, with the saved stats.
+    x = torch.randn(2, channels[-1], 1, 1)
+    conv = model.decode_head.aspp.image_pool[1].conv
+    weight = state['decode_head.image_pool.1.conv.weight']
+    old = F.batch_norm(
+        F.conv2d(x, weight),
+        bn['running_mean'],
+        bn['running_var'],
+        bn['weight'],
+        bn['bias'],
+        eps=1e-5).relu()
+    assert conv is not fresh.decode_head.aspp.image_pool[1].conv
+    new = fresh.decode_head.aspp.image_pool[1](x)
+    assert torch.allclose(new, old, atol=1e-5)

@@ -25,9 +25,14 @@ model = dict(
         norm_eval=False,
         style='pytorch',
         contract_dilation=True),
-    # Image gradients (paper: Canny), on the un-normalised image.
+    # Image gradients (paper: Canny), on the un-normalised image, as
+    # traceable tensor ops; hysteresis runs a fixed number of steps
+    # (agreement with cv2.Canny per bound: configs/gscnn/README.md).
     image_gradient=dict(
-        low_threshold=10., high_threshold=100., backend='auto'),
+        low_threshold=10.,
+        high_threshold=100.,
+        backend='torch',
+        hysteresis_iters=64),
     neck=dict(
         type='GatedShapeStream',
         in_channels=[256, 512, 1024, 2048],

@@ -1,16 +1,18 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-from typing import List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
-from mmseg.models.decode_heads.aspp_head import ASPPModule
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .shape_stream_mixin import ShapeStreamLossMixin
+from ..necks.shape_stream_features import (ShapeStreamFeatures,
+                                           as_shape_stream_features)
+from .edge_aware_aspp import EdgeAwareASPP, migrate_legacy_aspp_keys
+from .shape_stream_loss_mixin import ShapeStreamLossMixin
 
 
 @MODELS.register_module()
@@ -18,17 +20,24 @@ class GSCNNHead(ShapeStreamLossMixin, BaseDecodeHead):
     """Gated-SCNN: Gated Shape CNNs for Semantic Segmentation.
 
     This head is the fusion module and decoder of `Gated-SCNN
-    <https://arxiv.org/abs/1907.05740>`_ (Sec. 3.3): ASPP on the deepest
-    features with an image-pooling branch and an *edge* branch (the
-    shape stream's boundary map fused with the image gradients, resized to
-    the ASPP resolution, then 1x1 conv), a linear 1x1 projection of the ASPP
-    concatenation, upsampling to the fine features (linearly projected to
-    ``fine_channels``), concatenation and ``num_convs`` 3x3 convs, as in the
-    authors' release. It consumes the output of
+    <https://arxiv.org/abs/1907.05740>`_ (Sec. 3.3): an
+    :class:`EdgeAwareASPP` on the deepest features (image pooling, the
+    shape stream's fused boundary map, dilated branches), a linear 1x1
+    projection of its concatenation, upsampling to the fine features
+    (linearly projected to ``fine_channels``), concatenation and
+    ``num_convs`` 3x3 convs, as in the authors' release. It consumes the
+    :class:`~mmseg_ext.models.necks.ShapeStreamFeatures` of
     :class:`~mmseg_ext.models.necks.GatedShapeStream`: ``in_index`` and
-    ``fine_in_index`` index the backbone features, the edge maps are found
-    by the neck's layout. Training adds the shape-stream losses of
+    ``fine_in_index`` index the backbone features, the edge maps are named
+    fields. Training adds the shape-stream losses of
     :class:`ShapeStreamLossMixin` to ``loss_decode``.
+
+    Resizes: ``align_corners`` is mmseg's, i.e. it also sets the final
+    upsampling of the logits to the image (``predict_by_feat``,
+    ``loss_by_feat``, the segmentor's post-processing);
+    ``inner_align_corners`` sets the resizes inside the head (edge map to
+    the ASPP input, ASPP output to the fine features). The official release
+    uses False for the final upsampling and True inside.
 
     Args:
         dilations (Sequence[int]): Dilation rates of the ASPP branches (1 is
@@ -38,6 +47,8 @@ class GSCNNHead(ShapeStreamLossMixin, BaseDecodeHead):
         fine_in_channels (int): Channels of that output.
         fine_channels (int): Channels of its projection. Default: 48.
         num_convs (int): 3x3 convs of the decoder. Default: 2.
+        inner_align_corners (bool, optional): ``align_corners`` of the
+            resizes inside the head. Default: None (= ``align_corners``).
         loss_edge (dict, optional): Boundary loss on the edge logits
             (``lambda_1``). Default: ``BoundaryBCELoss`` with weight 20.
         loss_edge_att (dict, optional): Edge-attention CE (``lambda_4``).
@@ -54,6 +65,7 @@ class GSCNNHead(ShapeStreamLossMixin, BaseDecodeHead):
                  fine_channels: int = 48,
                  dilations: Sequence[int] = (1, 12, 24, 36),
                  num_convs: int = 2,
+                 inner_align_corners: Optional[bool] = None,
                  loss_edge: Optional[dict] = dict(
                      type='BoundaryBCELoss', loss_weight=20.0),
                  loss_edge_att: Optional[dict] = dict(
@@ -66,25 +78,25 @@ class GSCNNHead(ShapeStreamLossMixin, BaseDecodeHead):
             raise ValueError(
                 'GSCNNHead takes one ASPP input: in_channels must be an int '
                 f'(with an int in_index), got {self.in_channels}')
-        if num_convs < 1 or not dilations:
-            raise ValueError('GSCNNHead: num_convs >= 1 and at least one '
-                             f'dilation needed, got {num_convs}, '
-                             f'{dilations}')
+        if num_convs < 1:
+            raise ValueError(
+                f'GSCNNHead: num_convs must be >= 1, got {num_convs}')
         self.fine_in_index = fine_in_index
         self.fine_in_channels = fine_in_channels
-        self.dilations = tuple(dilations)
+        self.inner_align_corners = self.align_corners \
+            if inner_align_corners is None else inner_align_corners
         conv_kwargs = dict(
             conv_cfg=self.conv_cfg,
             norm_cfg=self.norm_cfg,
             act_cfg=self.act_cfg)
-        self.image_pool = nn.Sequential(
-            nn.AdaptiveAvgPool2d(1),
-            ConvModule(self.in_channels, self.channels, 1, **conv_kwargs))
-        self.edge_branch = ConvModule(1, self.channels, 1, **conv_kwargs)
-        self.aspp_modules = ASPPModule(self.dilations, self.in_channels,
-                                       self.channels, **conv_kwargs)
+        self.aspp = EdgeAwareASPP(
+            dilations,
+            self.in_channels,
+            self.channels,
+            align_corners=self.inner_align_corners,
+            **conv_kwargs)
         self.aspp_bottleneck = ConvModule(
-            (len(self.dilations) + 2) * self.channels,
+            self.aspp.out_channels,
             self.channels,
             1,
             bias=False,
@@ -108,30 +120,34 @@ class GSCNNHead(ShapeStreamLossMixin, BaseDecodeHead):
                 **conv_kwargs) for i in range(num_convs)
         ])
         self._init_shape_stream_losses(loss_edge, loss_edge_att, loss_dual)
+        # Checkpoints from before EdgeAwareASPP load (keys moved, BN folded).
+        self.register_load_state_dict_pre_hook(migrate_legacy_aspp_keys)
 
-    def _forward_feature(self, inputs: List[Tensor]) -> Tensor:
+    def feature_channels(self) -> Dict[int, int]:
+        """Backbone feature index -> channels this head expects (checked at
+        build by ``ShapeStreamEncoderDecoder``)."""
+        return {
+            self.in_index: self.in_channels,
+            self.fine_in_index: self.fine_in_channels
+        }
+
+    def _forward_feature(self, inputs: ShapeStreamFeatures) -> Tensor:
         """Decoder features (N, channels, h_fine, w_fine).
 
         Args:
-            inputs (list[Tensor]): The ``GatedShapeStream`` output.
+            inputs (ShapeStreamFeatures): The ``GatedShapeStream`` output.
         """
-        feats, _, fused_edge = self._split_shape_stream(inputs)
-        fine = feats[self.fine_in_index]
-        if fine.shape[1] != self.fine_in_channels:
-            raise ValueError(
-                f'GSCNNHead: fine features (backbone output '
-                f'{self.fine_in_index}) have {fine.shape[1]} channels, '
-                f'fine_in_channels={self.fine_in_channels}')
-        x = self._transform_inputs(feats)
-        out = self.aspp_bottleneck(self._aspp_edge_branches(x, fused_edge))
-        fine = self.fine_bottleneck(fine)
+        inputs = as_shape_stream_features(inputs, type(self).__name__)
+        x = self._transform_inputs(inputs)
+        out = self.aspp_bottleneck(self.aspp(x, inputs.fused_edge))
+        fine = self.fine_bottleneck(inputs[self.fine_in_index])
         out = resize(
             out,
             size=fine.shape[2:],
             mode='bilinear',
-            align_corners=self.align_corners)
+            align_corners=self.inner_align_corners)
         return self.decoder(torch.cat([fine, out], dim=1))
 
-    def forward(self, inputs: List[Tensor]) -> Tensor:
+    def forward(self, inputs: ShapeStreamFeatures) -> Tensor:
         """Seg logits (N, num_classes, h_fine, w_fine)."""
         return self.cls_seg(self._forward_feature(inputs))

@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-from typing import List, Optional
+from typing import Dict, Optional
 
 import torch
 from mmcv.cnn import ConvModule
@@ -8,7 +8,11 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .shape_stream_mixin import ShapeStreamLossMixin
+from ..necks.shape_stream_features import (ShapeStreamFeatures,
+                                           as_shape_stream_features)
+from .edge_aware_aspp import (DepthwiseSeparableEdgeAwareASPP,
+                              migrate_legacy_aspp_keys)
+from .shape_stream_loss_mixin import ShapeStreamLossMixin
 
 
 @MODELS.register_module()
@@ -19,12 +23,14 @@ class GSCNNSepASPPHead(ShapeStreamLossMixin, DepthwiseSeparableASPPHead):
     <https://arxiv.org/abs/1802.02611>`_: separable ASPP, 3x3 bottleneck,
     ``c1`` low-level features from ``inputs[0]``, two separable 3x3 convs)
     put under the shape stream of `Gated-SCNN
-    <https://arxiv.org/abs/1907.05740>`_: the fused edge map enters the
-    ASPP as one more branch (resize, 1x1 conv), as in Gated-SCNN's fusion
-    module, and training adds the shape-stream losses. With the same
-    backbone and settings it differs from a plain DeepLabV3+ only by the
-    shape stream, which makes it the controlled comparison for boundary
-    quality.
+    <https://arxiv.org/abs/1907.05740>`_: its ASPP (image pooling and
+    separable dilated branches) is swapped for a
+    :class:`DepthwiseSeparableEdgeAwareASPP`, which adds the fused edge map
+    as one more branch (Gated-SCNN's fusion module), and training adds the
+    shape-stream losses. With the same backbone and settings it differs
+    from a plain DeepLabV3+ only by the shape stream (and the image-pooling
+    branch without norm, which trains at one image per device), which makes
+    it the controlled comparison for boundary quality.
 
     Args:
         loss_edge (dict, optional): Boundary loss on the edge logits.
@@ -45,28 +51,40 @@ class GSCNNSepASPPHead(ShapeStreamLossMixin, DepthwiseSeparableASPPHead):
                      type='DualTaskLoss', loss_weight=1.0),
                  **kwargs):
         super().__init__(**kwargs)
+        # The swapped submodule: ASPPHead's image pool + dilated branches.
+        del self.image_pool, self.aspp_modules
         conv_kwargs = dict(
             conv_cfg=self.conv_cfg,
             norm_cfg=self.norm_cfg,
             act_cfg=self.act_cfg)
-        self.edge_branch = ConvModule(1, self.channels, 1, **conv_kwargs)
-        # One more branch than ASPPHead's image pool + dilations.
-        self.bottleneck = ConvModule(
-            (len(self.dilations) + 2) * self.channels,
+        self.aspp = DepthwiseSeparableEdgeAwareASPP(
+            self.dilations,
+            self.in_channels,
             self.channels,
-            3,
-            padding=1,
+            align_corners=self.align_corners,
             **conv_kwargs)
+        self.bottleneck = ConvModule(
+            self.aspp.out_channels, self.channels, 3, padding=1, **conv_kwargs)
         self._init_shape_stream_losses(loss_edge, loss_edge_att, loss_dual)
+        # Checkpoints from before EdgeAwareASPP load (keys moved, BN folded).
+        self.register_load_state_dict_pre_hook(migrate_legacy_aspp_keys)
 
-    def forward(self, inputs: List[Tensor]) -> Tensor:
+    def feature_channels(self) -> Dict[int, int]:
+        """Backbone feature index -> channels this head expects (checked at
+        build by ``ShapeStreamEncoderDecoder``)."""
+        channels = {self.in_index: self.in_channels}
+        if self.c1_bottleneck is not None:
+            channels[0] = self.c1_bottleneck.conv.in_channels
+        return channels
+
+    def forward(self, inputs: ShapeStreamFeatures) -> Tensor:
         """Seg logits (N, num_classes, h_c1, w_c1) from the
         ``GatedShapeStream`` output."""
-        feats, _, fused_edge = self._split_shape_stream(inputs)
-        x = self._transform_inputs(feats)
-        output = self.bottleneck(self._aspp_edge_branches(x, fused_edge))
+        inputs = as_shape_stream_features(inputs, type(self).__name__)
+        x = self._transform_inputs(inputs)
+        output = self.bottleneck(self.aspp(x, inputs.fused_edge))
         if self.c1_bottleneck is not None:
-            c1_output = self.c1_bottleneck(feats[0])
+            c1_output = self.c1_bottleneck(inputs[0])
             output = resize(
                 output,
                 size=c1_output.shape[2:],

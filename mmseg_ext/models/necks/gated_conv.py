@@ -88,14 +88,5 @@ class GatedConv(nn.Module):
         Returns:
             Tensor: (N, C_out, H, W).
         """
-        if (feature.dim() != 4 or gate.dim() != 4
-                or feature.shape[1] != self.in_channels
-                or gate.shape[1] != self.gate_channels
-                or feature.shape[0] != gate.shape[0]
-                or feature.shape[2:] != gate.shape[2:]):
-            raise ValueError('GatedConv expects feature (N, '
-                             f'{self.in_channels}, H, W) and gate (N, '
-                             f'{self.gate_channels}, H, W), got '
-                             f'{tuple(feature.shape)} and {tuple(gate.shape)}')
         alpha = self.attention(torch.cat([feature, gate], dim=1))
         return self.conv(feature * (1 + alpha))

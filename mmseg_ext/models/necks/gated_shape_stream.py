@@ -3,21 +3,13 @@
 
 `Gated-SCNN: Gated Shape CNNs for Semantic Segmentation
 <https://arxiv.org/abs/1907.05740>`_ (Takikawa et al., ICCV 2019), Sec. 3.2
-and Fig. 2. Output layout (:func:`split_shape_stream_outputs` reads it)::
-
-    (*backbone_features, edge_logits, fused_edge)
-
-* ``backbone_features``: the backbone outputs, unchanged, so a head's
-  ``in_index`` and an auxiliary head keep working;
-* ``edge_logits`` (N, 1, h, w): the shape stream's boundary logits, before
-  the sigmoid (losses apply it themselves, AMP-safe);
-* ``fused_edge`` (N, 1, h, w) in [0, 1]: ``sigmoid(conv([sigmoid(
-  edge_logits), image_gradient]))``, the boundary map fused with the image
-  gradients that the head's edge branch consumes.
-
-``(h, w) = ceil(H / stride), ceil(W / stride)`` for an (H, W) input image.
+and Fig. 2. The neck returns :class:`ShapeStreamFeatures`: the backbone
+features unchanged (so a head's ``in_index`` and an auxiliary head keep
+working) with ``edge_logits`` and ``fused_edge`` as named fields, both
+(N, 1, h, w) with ``(h, w) = ceil(H / stride), ceil(W / stride)`` for an
+(H, W) input image.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -29,39 +21,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from .gated_conv import GatedConv
-
-#: Number of tensors the neck appends after the backbone features.
-NUM_SHAPE_STREAM_OUTPUTS = 2
-
-
-def split_shape_stream_outputs(
-        outputs: Sequence[Tensor],
-        owner: str = 'module') -> Tuple[List[Tensor], Tensor, Tensor]:
-    """Split a :class:`GatedShapeStream` output into its three parts.
-
-    Args:
-        outputs (Sequence[Tensor]): The neck output.
-        owner (str): Name of the caller, for the error message.
-
-    Returns:
-        tuple: ``(backbone_features, edge_logits, fused_edge)``.
-    """
-    ok = (
-        isinstance(outputs, (list, tuple))
-        and len(outputs) > NUM_SHAPE_STREAM_OUTPUTS and all(
-            isinstance(o, Tensor) and o.dim() == 4 and o.shape[1] == 1
-            for o in outputs[-2:]))
-    if not ok:
-        got = [tuple(o.shape) if isinstance(o, Tensor) else type(o).__name__
-               for o in outputs] if isinstance(outputs, (list, tuple)) \
-            else type(outputs).__name__
-        raise ValueError(
-            f'{owner} expects the output of the GatedShapeStream neck: '
-            'backbone features followed by edge_logits (N, 1, h, w) and '
-            f'fused_edge (N, 1, h, w); got {got}. Use '
-            "type='ShapeStreamEncoderDecoder' with "
-            "neck=dict(type='GatedShapeStream', ...).")
-    return list(outputs[:-2]), outputs[-2], outputs[-1]
+from .shape_stream_features import ShapeStreamFeatures
 
 
 def _resize(x: Tensor, size: Tuple[int, int], align_corners: bool) -> Tensor:
@@ -190,7 +150,7 @@ class GatedShapeStream(BaseModule):
         self.gradient_fusion = nn.Conv2d(2, 1, 1, bias=False)
 
     def forward(self, inputs: Sequence[Tensor],
-                image_gradient: Tensor) -> Tuple[Tensor, ...]:
+                image_gradient: Tensor) -> ShapeStreamFeatures:
         """Run the shape stream.
 
         Args:
@@ -200,8 +160,8 @@ class GatedShapeStream(BaseModule):
                 image, (N, 1, H, W), values in [0, 1].
 
         Returns:
-            tuple[Tensor]: ``(*inputs, edge_logits, fused_edge)``, see the
-            module docstring.
+            ShapeStreamFeatures: ``inputs`` with the fields ``edge_logits``
+            and ``fused_edge``, see the module docstring.
         """
         if len(inputs) != len(self.in_channels):
             raise ValueError(
@@ -242,4 +202,4 @@ class GatedShapeStream(BaseModule):
                     gradient.to(edge_logits.dtype)
                 ],
                           dim=1)))
-        return (*inputs, edge_logits, fused_edge)
+        return ShapeStreamFeatures(inputs, edge_logits, fused_edge)

@@ -2,44 +2,64 @@
 """``EncoderDecoder`` whose neck also sees the input image's Canny edges.
 
 Gated-SCNN (Takikawa et al., ICCV 2019) fuses its shape stream with the
-image gradients. The segmentor computes them inside the model (batched
-tensor ops on a GPU, ``cv2.Canny`` on a CPU) from the *un-normalised* batch
-(the data preprocessor's mean/std undone), hands them to the neck in
-:meth:`extract_feat`, and leaves every other path of mmseg's
+image gradients. The segmentor computes them inside the model (traceable
+tensor ops, :class:`~mmseg_ext.models.utils.CannyImageGradient`) from the
+*un-normalised* batch (the data preprocessor's mean/std undone), hands them
+to the neck in :meth:`extract_feat`, and leaves every other path of mmseg's
 ``EncoderDecoder`` as it is: ``loss``, whole and slide inference, flip TTA.
 
-Edge predictions: :meth:`encode_decode` appends the shape stream's edge
-logits, resized like the seg logits, as one extra channel, so sliding
-windows and flips treat them exactly like the seg logits;
-:meth:`postprocess_result` splits that channel off into ``pred_edge_map``
-(``PixelData`` (1, H, W), edge probabilities in [0, 1]).
+The tensor contract is mmseg's: :meth:`encode_decode` and
+``forward(mode='tensor')`` return ``num_classes`` channels. The edge map
+travels by name: :meth:`encode_decode_with_edges` returns it next to the
+seg logits, whole and slide inference keep it in :attr:`edge_logits`, and
+:meth:`postprocess_result` turns it into ``pred_edge_map`` (``PixelData``
+(1, H, W), edge probabilities in [0, 1]) through mmseg's own
+post-processing (unpad, flip back, resize to ``ori_shape``).
 """
-from typing import List
+from types import SimpleNamespace
+from typing import Dict, List, Optional, Tuple
 
 import torch
-import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import EncoderDecoder
+from mmseg.models.utils import resize
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
 from torch import Tensor
 
-from ..necks.gated_shape_stream import split_shape_stream_outputs
-from .image_gradient import CannyImageGradient
+from ..decode_heads.shape_stream_loss_mixin import ShapeStreamLossMixin
+from ..necks.shape_stream_features import ShapeStreamFeatures
+from ..utils.image_gradient import CannyImageGradient
+
+
+def _expected_channels(head) -> Dict[int, int]:
+    """Backbone feature index -> channels a decode head expects."""
+    if hasattr(head, 'feature_channels'):
+        return head.feature_channels()
+    index, channels = head.in_index, head.in_channels
+    if isinstance(index, (list, tuple)):
+        return dict(zip(index, channels))
+    return {index: channels}
 
 
 @MODELS.register_module()
 class ShapeStreamEncoderDecoder(EncoderDecoder):
     """Encoder-decoder with a shape-stream neck fed by image gradients.
 
+    At build it checks that the decode head trains the shape stream (a
+    head with :class:`ShapeStreamLossMixin`, e.g. ``GSCNNHead``) and that
+    every head's ``in_channels`` match the neck's ``in_channels`` at its
+    ``in_index``.
+
     Args:
         image_gradient (dict): Arguments of :class:`CannyImageGradient`
-            (``low_threshold``, ``high_threshold``, ``backend``...).
-            Default: Canny(10, 100) (the official thresholds), 'auto'
-            backend (tensor ops on a GPU, ``cv2.Canny`` on a CPU).
+            (``low_threshold``, ``high_threshold``, ``backend``,
+            ``hysteresis_iters``). Default: Canny(10, 100), the official
+            thresholds, as tensor ops.
         **kwargs: ``EncoderDecoder`` arguments; ``neck`` is required and
-            must take ``(features, image_gradient)``, e.g.
-            ``GatedShapeStream``.
+            must take ``(features, image_gradient)`` and return
+            :class:`ShapeStreamFeatures`, e.g. ``GatedShapeStream``.
     """
 
     def __init__(self,
@@ -47,7 +67,7 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
                  decode_head: ConfigType,
                  neck: OptConfigType = None,
                  image_gradient: dict = dict(
-                     low_threshold=10., high_threshold=100., backend='auto'),
+                     low_threshold=10., high_threshold=100.),
                  **kwargs):
         if neck is None:
             raise ValueError(
@@ -56,6 +76,47 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
         super().__init__(
             backbone=backbone, decode_head=decode_head, neck=neck, **kwargs)
         self.image_gradient = CannyImageGradient(**image_gradient)
+        self._check_heads()
+        #: Edge logits (N, 1, H, W) of the last whole / slide inference,
+        #: aligned with the seg logits it returned; consumed (and reset) by
+        #: :meth:`postprocess_result`.
+        self.edge_logits: Optional[Tensor] = None
+
+    def _check_heads(self) -> None:
+        """Build-time checks of the heads against the neck."""
+        head = self.decode_head
+        if not isinstance(head, ShapeStreamLossMixin):
+            raise TypeError(
+                f'ShapeStreamEncoderDecoder: decode_head {type(head).__name__}'
+                ' does not consume the shape stream, whose parameters would '
+                'get no gradient; use a shape-stream head (GSCNNHead, '
+                "GSCNNSepASPPHead) or type='EncoderDecoder' without the "
+                'GatedShapeStream neck')
+        available = getattr(self.neck, 'in_channels', None)
+        if not isinstance(available, (list, tuple)):
+            raise TypeError(
+                f'ShapeStreamEncoderDecoder: neck {type(self.neck).__name__} '
+                'must expose in_channels (one per backbone output)')
+        heads = [('decode_head', head)]
+        if self.with_auxiliary_head:
+            aux = self.auxiliary_head
+            aux = list(aux) if isinstance(aux, torch.nn.ModuleList) else [aux]
+            heads += [(f'auxiliary_head[{i}]', h) for i, h in enumerate(aux)]
+        for name, h in heads:
+            for index, channels in _expected_channels(h).items():
+                if not -len(available) <= index < len(available):
+                    raise ValueError(
+                        f'ShapeStreamEncoderDecoder: {name} '
+                        f'({type(h).__name__}) reads backbone output {index},'
+                        f' but the neck has {len(available)} '
+                        f'(neck.in_channels={list(available)})')
+                if channels != available[index]:
+                    raise ValueError(
+                        f'ShapeStreamEncoderDecoder: {name} '
+                        f'({type(h).__name__}) expects {channels} channels '
+                        f'at backbone output {index}, the neck is configured'
+                        f' for {available[index]} (neck.in_channels='
+                        f'{list(available)})')
 
     def unnormalize(self, inputs: Tensor) -> Tensor:
         """Undo the data preprocessor's ``(x - mean) / std``."""
@@ -70,70 +131,100 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
             return inputs * std + mean
         return inputs
 
-    def extract_feat(self, inputs: Tensor) -> List[Tensor]:
+    def extract_feat(self, inputs: Tensor) -> ShapeStreamFeatures:
         """Backbone features, then the neck with the image gradients."""
         x = self.backbone(inputs)
         gradient = self.image_gradient(self.unnormalize(inputs))
         return self.neck(x, gradient)
 
-    def encode_decode(self, inputs: Tensor,
-                      batch_img_metas: List[dict]) -> Tensor:
-        """Seg logits (N, C, H, W) plus the edge logits as channel C."""
+    def encode_decode_with_edges(
+            self, inputs: Tensor,
+            batch_img_metas: List[dict]) -> Tuple[Tensor, Tensor]:
+        """Seg logits and edge logits, both at the input size.
+
+        Returns:
+            tuple[Tensor]: Seg logits (N, num_classes, H, W) and edge
+            logits (N, 1, H, W).
+        """
         x = self.extract_feat(inputs)
         seg_logits = self.decode_head.predict(x, batch_img_metas,
                                               self.test_cfg)
-        _, edge_logits, _ = split_shape_stream_outputs(x, type(self).__name__)
-        edge_logits = F.interpolate(
-            edge_logits.to(seg_logits.dtype),
+        edge_logits = resize(
+            x.edge_logits.to(seg_logits.dtype),
             size=seg_logits.shape[2:],
             mode='bilinear',
             align_corners=self.align_corners)
-        return torch.cat([seg_logits, edge_logits], dim=1)
+        return seg_logits, edge_logits
+
+    def encode_decode(self, inputs: Tensor,
+                      batch_img_metas: List[dict]) -> Tensor:
+        """Seg logits (N, num_classes, H, W), as every mmseg segmentor."""
+        return self.encode_decode_with_edges(inputs, batch_img_metas)[0]
+
+    def whole_inference(self, inputs: Tensor,
+                        batch_img_metas: List[dict]) -> Tensor:
+        """Seg logits of the whole image; edge logits to
+        :attr:`edge_logits`."""
+        seg_logits, self.edge_logits = self.encode_decode_with_edges(
+            inputs, batch_img_metas)
+        return seg_logits
 
     def slide_inference(self, inputs: Tensor,
                         batch_img_metas: List[dict]) -> Tensor:
-        """mmseg's sliding window over the C + 1 channels of
-        :meth:`encode_decode`."""
-        self.out_channels += 1
-        try:
-            return super().slide_inference(inputs, batch_img_metas)
-        finally:
-            self.out_channels -= 1
+        """mmseg's sliding window for the seg logits, then the same windows
+        of edge logits stitched by it again (no second forward)."""
+        edge_crops = []
+
+        def seg_of_crop(crop: Tensor, metas: List[dict]) -> Tensor:
+            seg_logits, edge_logits = self.encode_decode_with_edges(
+                crop, metas)
+            edge_crops.append(edge_logits)
+            return seg_logits
+
+        seg_logits = EncoderDecoder.slide_inference(
+            SimpleNamespace(
+                test_cfg=self.test_cfg,
+                out_channels=self.out_channels,
+                encode_decode=seg_of_crop), inputs, batch_img_metas)
+        replay = iter(edge_crops)
+        self.edge_logits = EncoderDecoder.slide_inference(
+            SimpleNamespace(
+                test_cfg=self.test_cfg,
+                out_channels=1,
+                encode_decode=lambda crop, metas: next(replay)), inputs,
+            batch_img_metas)
+        return seg_logits
 
     def postprocess_result(self,
                            seg_logits: Tensor,
                            data_samples: OptSampleList = None) -> SampleList:
-        """mmseg's post-processing of the seg channels, plus
-        ``pred_edge_map`` from the edge channel (unpadded, flipped back and
-        resized to ``ori_shape`` the same way, then sigmoid)."""
-        edge_logits = seg_logits[:, -1:]
-        data_samples = super().postprocess_result(seg_logits[:, :-1],
-                                                  data_samples)
-        for i, sample in enumerate(data_samples):
-            edge = edge_logits[i:i + 1]
-            meta = sample.metainfo
-            if 'ori_shape' in meta:
-                edge = self._restore_geometry(edge, meta)
-            sample.set_data(
-                {'pred_edge_map': PixelData(data=edge.squeeze(0).sigmoid())})
-        return data_samples
+        """mmseg's post-processing, plus ``pred_edge_map`` from
+        :attr:`edge_logits` when an inference produced them.
 
-    def _restore_geometry(self, logits: Tensor, meta: dict) -> Tensor:
-        """Remove padding, undo the flip, resize to ``ori_shape``."""
-        height, width = logits.shape[2:]
-        left, right, top, bottom = meta.get('img_padding_size',
-                                            meta.get('padding_size', [0] * 4))
-        logits = logits[:, :, top:height - bottom, left:width - right]
-        if meta.get('flip', False):
-            direction = meta.get('flip_direction', None)
-            if direction not in ('horizontal', 'vertical'):
-                raise ValueError(
-                    f'ShapeStreamEncoderDecoder: unknown flip_direction '
-                    f'{direction!r}')
-            logits = logits.flip(
-                dims=(3, ) if direction == 'horizontal' else (2, ))
-        return F.interpolate(
-            logits,
-            size=tuple(meta['ori_shape'][:2]),
-            mode='bilinear',
-            align_corners=self.align_corners)
+        The edge map goes through the same mmseg post-processing as a
+        two-class (background, edge) logit map ``(0, z)``, whose softmax is
+        ``(1 - sigmoid(z), sigmoid(z))``.
+        """
+        edge_logits, self.edge_logits = self.edge_logits, None
+        # mmseg post-processes geometry only for given data samples
+        views = None if data_samples is None else [
+            SegDataSample(metainfo=s.metainfo) for s in data_samples
+        ]
+        data_samples = super().postprocess_result(seg_logits, data_samples)
+        if edge_logits is None:
+            return data_samples
+        if (edge_logits.shape[0] != seg_logits.shape[0]
+                or edge_logits.shape[2:] != seg_logits.shape[2:]):
+            raise ValueError(
+                'ShapeStreamEncoderDecoder: edge logits '
+                f'{tuple(edge_logits.shape)} do not belong to seg logits '
+                f'{tuple(seg_logits.shape)}')
+        views = super().postprocess_result(
+            torch.cat([torch.zeros_like(edge_logits), edge_logits], dim=1),
+            views)
+        for sample, view in zip(data_samples, views):
+            sample.set_data({
+                'pred_edge_map':
+                PixelData(data=view.seg_logits.data[1:].sigmoid())
+            })
+        return data_samples

@@ -1,31 +1,33 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Shared plumbing of decode heads that sit on a Gated-SCNN shape stream.
+"""The Gated-SCNN shape-stream losses of a decode head.
 
 `Gated-SCNN <https://arxiv.org/abs/1907.05740>`_ (Takikawa et al., ICCV
 2019), Sec. 3.4 trains with four terms: the segmentation cross-entropy, the
 boundary BCE on the shape stream (``lambda_1``), the dual-task regulariser
 (``lambda_3``) and the edge-attention CE (``lambda_4``). The first comes
 from the head's ``loss_decode`` as in every mmseg head; this mixin adds the
-other three to ``loss_by_feat`` (each optional) and splits the neck output
-(see :mod:`mmseg_ext.models.necks.gated_shape_stream`).
+other three to ``loss_by_feat`` (each optional), reading the edge logits
+from the named field of the neck output
+(:class:`~mmseg_ext.models.necks.ShapeStreamFeatures`).
 """
-from typing import List, Optional, Tuple
+from typing import Optional
 
 import torch
-from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
-from ..necks.gated_shape_stream import split_shape_stream_outputs
+from ..necks.shape_stream_features import (ShapeStreamFeatures,
+                                           as_shape_stream_features)
 
 
 class ShapeStreamLossMixin:
     """Mixin for a ``BaseDecodeHead`` subclass (list it first in the bases).
 
-    The head calls :meth:`_init_shape_stream_losses` in ``__init__`` and
-    :meth:`_split_shape_stream` in ``forward``; ``loss`` and
-    ``loss_by_feat`` come from here.
+    The head calls :meth:`_init_shape_stream_losses` in ``__init__``;
+    ``loss`` and ``loss_by_feat`` come from here. A head with this mixin
+    trains the shape stream, which is what ``ShapeStreamEncoderDecoder``
+    checks at build.
     """
 
     def _init_shape_stream_losses(self, loss_edge: Optional[dict],
@@ -45,46 +47,13 @@ class ShapeStreamLossMixin:
         self.loss_edge_att = build(loss_edge_att)
         self.loss_dual = build(loss_dual)
 
-    def _split_shape_stream(
-            self, inputs: List[Tensor]) -> Tuple[List[Tensor], Tensor, Tensor]:
-        """``(backbone_features, edge_logits, fused_edge)`` of the neck
-        output."""
-        return split_shape_stream_outputs(inputs, type(self).__name__)
-
-    def _aspp_edge_branches(self, x: Tensor, fused_edge: Tensor) -> Tensor:
-        """ASPP branches plus the edge branch, concatenated.
-
-        Needs ``image_pool``, ``edge_branch`` and ``aspp_modules`` on the
-        head.
-
-        Args:
-            x (Tensor): ASPP input, (N, C, h, w).
-            fused_edge (Tensor): Fused edge map, (N, 1, H, W).
-
-        Returns:
-            Tensor: (N, sum of branch channels, h, w), in the order image
-            pooling, edge, ASPP branches.
-        """
-        size = x.shape[2:]
-        edge = resize(
-            fused_edge.to(x.dtype),
-            size=size,
-            mode='bilinear',
-            align_corners=self.align_corners)
-        pooled = resize(
-            self.image_pool(x),
-            size=size,
-            mode='bilinear',
-            align_corners=self.align_corners)
-        return torch.cat(
-            [pooled, self.edge_branch(edge), *self.aspp_modules(x)], dim=1)
-
-    def loss(self, inputs: List[Tensor], batch_data_samples: SampleList,
+    def loss(self, inputs: ShapeStreamFeatures, batch_data_samples: SampleList,
              train_cfg: ConfigType) -> dict:
         """Forward, then all losses (the edge logits come from the neck)."""
+        inputs = as_shape_stream_features(inputs, type(self).__name__)
         seg_logits = self.forward(inputs)
-        _, edge_logits, _ = self._split_shape_stream(inputs)
-        return self.loss_by_feat(seg_logits, batch_data_samples, edge_logits)
+        return self.loss_by_feat(seg_logits, batch_data_samples,
+                                 inputs.edge_logits)
 
     def _stack_edge_gt(self, batch_data_samples: SampleList) -> Tensor:
         """(N, 1, H, W) boundary targets in {0, 1, ignore}."""

@@ -1,0 +1,217 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Canny edges of a batch of images as traceable tensor ops.
+
+Gated-SCNN (Takikawa et al., ICCV 2019) fuses the shape stream's boundary
+map with the Canny edges of the input image. :func:`canny_edges`
+re-implements OpenCV's ``cv2.Canny(img, low, high)`` with its defaults (no
+pre-blur, 3x3 Sobel with replicated borders, L1 magnitude, for colour images
+the channel of largest magnitude, non-maximum suppression in four directions
+with OpenCV's integer tangent tests and tie-breaking, hysteresis over
+8-connected pixels) with tensor ops only: no host round trip, no
+data-dependent Python control flow. It therefore runs batched on any device
+and exports (``torch.export``, ONNX with either exporter) as part of the
+graph, so an exported model computes the edges of *its* input image.
+
+Hysteresis grows the strong edges one pixel per step through the weak ones.
+OpenCV runs it to convergence (a data-dependent loop); here the number of
+steps is a fixed bound, ``hysteresis_iters``. A weak chain longer than the
+bound is cut short, so the map can miss a few weak pixels that
+``cv2.Canny`` keeps; with the bound large enough it equals ``cv2.Canny``
+bit for bit. ``configs/gscnn/README.md`` tabulates the agreement per bound
+(``tools/analysis/benchmark_image_gradient.py --agreement``).
+
+The official code ran Canny on the *normalised* tensor cast to uint8
+(GSCNN issue 22); here the images are in 0..255 (the segmentor undoes the
+data preprocessor's mean/std) and rounded to 8 bits, as Canny expects.
+"""
+import math
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+#: tan(22.5 deg) in OpenCV's 15-bit fixed point, and that fixed point.
+_TG22 = 13573
+_ONE = 1 << 15
+#: Default hysteresis bound (see the agreement table in the GSCNN README).
+HYSTERESIS_ITERS = 64
+BACKENDS = ('torch', 'opencv')
+
+
+def _sobel(images: Tensor) -> Tensor:
+    """Sobel dx, dy of (N, C, H, W) images, replicated border.
+
+    Written with slices and additions (exact in float32 for 8-bit inputs,
+    and left in float32 by autocast, unlike a convolution).
+
+    Returns:
+        Tensor: (N, C, 2, H, W), dx then dy.
+    """
+    p = F.pad(images, (1, 1, 1, 1), mode='replicate')
+    h, w = images.shape[2:]
+
+    def at(dr: int, dc: int) -> Tensor:
+        return p[:, :, 1 + dr:1 + dr + h, 1 + dc:1 + dc + w]
+
+    dx = (at(-1, 1) - at(-1, -1)) + 2 * (at(0, 1) - at(0, -1)) + \
+        (at(1, 1) - at(1, -1))
+    dy = (at(1, -1) - at(-1, -1)) + 2 * (at(1, 0) - at(-1, 0)) + \
+        (at(1, 1) - at(-1, 1))
+    return torch.stack([dx, dy], dim=2)
+
+
+def _non_maximum(mag: Tensor, dx: Tensor, dy: Tensor) -> Tensor:
+    """OpenCV's non-maximum test on int32 (N, 1, H, W) maps -> bool.
+
+    Multiplications instead of OpenCV's shifts: ONNX's BitShift takes
+    unsigned types only. All products fit in int32 (|dx|, |dy| <= 1020).
+    """
+    ax, ay = dx.abs(), dy.abs()
+    y = ay * _ONE
+    tg22x = ax * _TG22
+    tg67x = tg22x + ax * (2 * _ONE)
+    p = F.pad(mag, (1, 1, 1, 1))  # zero magnitude outside the image
+    h, w = mag.shape[2:]
+
+    def at(dr: int, dc: int) -> Tensor:
+        return p[:, :, 1 + dr:1 + dr + h, 1 + dc:1 + dc + w]
+
+    horizontal = (mag > at(0, -1)) & (mag >= at(0, 1))
+    vertical = (mag > at(-1, 0)) & (mag >= at(1, 0))
+    # s = -1 when exactly one of dx, dy is negative (OpenCV: (dx^dy) < 0).
+    opposite = (dx < 0) ^ (dy < 0)
+    diag_same = (mag > at(-1, -1)) & (mag > at(1, 1))
+    diag_opposite = (mag > at(-1, 1)) & (mag > at(1, -1))
+    diagonal = torch.where(opposite, diag_opposite, diag_same)
+    return torch.where(y < tg22x, horizontal,
+                       torch.where(y > tg67x, vertical, diagonal))
+
+
+def _hysteresis(strong: Tensor, weak: Tensor, iters: int) -> Tensor:
+    """Grow ``strong`` through 8-connected ``weak`` pixels, ``iters`` steps.
+
+    Args:
+        strong (Tensor): (N, 1, H, W) float mask of the strong edges.
+        weak (Tensor): (N, 1, H, W) float mask of all candidate edges
+            (strong ones included).
+        iters (int): Growth steps (one pixel each), fixed.
+    """
+    edges = strong
+    for _ in range(iters):
+        edges = F.max_pool2d(edges, 3, stride=1, padding=1) * weak
+    return edges
+
+
+def canny_edges(images: Tensor,
+                low_threshold: float = 10.,
+                high_threshold: float = 100.,
+                hysteresis_iters: int = HYSTERESIS_ITERS) -> Tensor:
+    """Canny edges of 8-bit-range images, computed with tensor ops.
+
+    Args:
+        images (Tensor): (N, C, H, W), values in [0, 255] (rounded and
+            clamped to 8 bits first).
+        low_threshold (float): Hysteresis low threshold (OpenCV units:
+            L1 norm of the 3x3 Sobel gradient). Default: 10 (official).
+        high_threshold (float): Hysteresis high threshold. Default: 100.
+        hysteresis_iters (int): Hysteresis growth steps, a fixed bound (see
+            the module docstring). Default: :data:`HYSTERESIS_ITERS`.
+
+    Returns:
+        Tensor: (N, 1, H, W) float32 edge map, 1 on edges, 0 elsewhere.
+    """
+    if images.dim() != 4:
+        raise ValueError(f'canny_edges expects (N, C, H, W) images, got '
+                         f'{tuple(images.shape)}')
+    low, high = sorted((low_threshold, high_threshold))
+    low, high = math.floor(low), math.floor(high)
+    x = images.detach().float().round().clamp(0, 255)
+    grad = _sobel(x)
+    dx, dy = grad[:, :, 0], grad[:, :, 1]
+    mag = dx.abs() + dy.abs()
+    best = mag.argmax(dim=1, keepdim=True)  # first maximum, as OpenCV
+    mag = mag.gather(1, best).to(torch.int32)
+    dx = dx.gather(1, best).to(torch.int32)
+    dy = dy.gather(1, best).to(torch.int32)
+    candidates = (mag > low) & _non_maximum(mag, dx, dy)
+    strong = (candidates & (mag > high)).float()
+    return _hysteresis(strong, candidates.float(), hysteresis_iters)
+
+
+def opencv_canny_edges(images: Tensor,
+                       low_threshold: float = 10.,
+                       high_threshold: float = 100.) -> Tensor:
+    """``cv2.Canny`` per image on the CPU (reference; same I/O as above).
+
+    Not traceable (host round trip): the 'opencv' backend cannot export.
+    """
+    import cv2
+    arr = images.detach().float().round().clamp(0,
+                                                255).to(torch.uint8).permute(
+                                                    0, 2, 3, 1).cpu().numpy()
+    edges = np.stack([
+        cv2.Canny(np.ascontiguousarray(a), low_threshold, high_threshold)
+        for a in arr
+    ])
+    return torch.from_numpy(edges).to(images.device).unsqueeze(1).float() \
+        / 255.
+
+
+def _is_tracing() -> bool:
+    """True inside torch.export / dynamo, the ONNX exporters or jit."""
+    return (torch.compiler.is_compiling() or torch.jit.is_tracing()
+            or torch.onnx.is_in_onnx_export())
+
+
+class CannyImageGradient(nn.Module):
+    """The image-gradient map that feeds Gated-SCNN's fusion (no params).
+
+    Args:
+        low_threshold (float): Canny low threshold. Default: 10.
+        high_threshold (float): Canny high threshold. Default: 100.
+        backend (str): 'torch' (:func:`canny_edges`: batched, on the
+            images' device, exportable) or 'opencv' (``cv2.Canny`` per
+            image on the CPU: converged hysteresis, not exportable).
+            Default: 'torch'.
+        hysteresis_iters (int): Hysteresis bound of the 'torch' backend.
+            Default: :data:`HYSTERESIS_ITERS`.
+    """
+
+    def __init__(self,
+                 low_threshold: float = 10.,
+                 high_threshold: float = 100.,
+                 backend: str = 'torch',
+                 hysteresis_iters: int = HYSTERESIS_ITERS):
+        super().__init__()
+        if backend not in BACKENDS:
+            raise ValueError(f'CannyImageGradient: backend must be one of '
+                             f'{BACKENDS}, got {backend!r}')
+        if not isinstance(hysteresis_iters, int) or hysteresis_iters < 0:
+            raise ValueError('CannyImageGradient: hysteresis_iters must be '
+                             f'an int >= 0, got {hysteresis_iters!r}')
+        self.low_threshold = low_threshold
+        self.high_threshold = high_threshold
+        self.backend = backend
+        self.hysteresis_iters = hysteresis_iters
+
+    def forward(self, images: Tensor) -> Tensor:
+        """(N, C, H, W) images in [0, 255] -> (N, 1, H, W) edges in {0, 1}.
+        """
+        if self.backend == 'opencv':
+            if _is_tracing():
+                raise RuntimeError(
+                    "CannyImageGradient: backend='opencv' runs cv2.Canny "
+                    'on the host and cannot be traced or exported; use '
+                    "image_gradient=dict(backend='torch')")
+            return opencv_canny_edges(images, self.low_threshold,
+                                      self.high_threshold)
+        return canny_edges(images, self.low_threshold, self.high_threshold,
+                           self.hysteresis_iters)
+
+    def extra_repr(self) -> str:
+        return (f'low_threshold={self.low_threshold}, '
+                f'high_threshold={self.high_threshold}, '
+                f'backend={self.backend!r}, '
+                f'hysteresis_iters={self.hysteresis_iters}')
