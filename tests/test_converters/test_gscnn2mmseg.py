@@ -120,11 +120,10 @@ EXPECTED = {
     'gate3._gate_conv.3.weight': 'neck.gates.2.attention.3.weight',
     'gate2._gate_conv.4.bias': 'neck.gates.1.attention.4.bias',
     'fuse.weight': 'neck.edge_conv.weight',
-    'aspp.img_conv.0.weight': 'decode_head.image_pool.1.conv.weight',
-    'aspp.edge_conv.1.weight': 'decode_head.edge_branch.bn.weight',
-    'aspp.features.0.0.weight': 'decode_head.aspp_modules.0.conv.weight',
+    'aspp.edge_conv.1.weight': 'decode_head.aspp.edge_branch.bn.weight',
+    'aspp.features.0.0.weight': 'decode_head.aspp.aspp_modules.0.conv.weight',
     'aspp.features.3.1.running_mean':
-    'decode_head.aspp_modules.3.bn.running_mean',
+    'decode_head.aspp.aspp_modules.3.bn.running_mean',
     'bot_aspp.weight': 'decode_head.aspp_bottleneck.conv.weight',
     'bot_fine.weight': 'decode_head.fine_bottleneck.conv.weight',
     'final_seg.3.weight': 'decode_head.decoder.1.conv.weight',
@@ -155,6 +154,18 @@ def test_converts_official_layout(model, batches_tracked):
     assert torch.equal(fused[:, 0], cw[:, 0])
     assert torch.equal(fused[:, 1], cw[:, 1] * conv.CANNY_SCALE)
     assert torch.equal(filled['decode_head.conv_seg.bias'], torch.zeros(19))
+    # The image-pooling BatchNorm (eval: y = (x - mean) * w / sqrt(var +
+    # eps) + b) is folded into the conv, which has no BN here.
+    pool = 'decode_head.aspp.image_pool.1.'
+    assert not any(k.startswith(pool + 'bn') for k in filled)
+    scale = official['aspp.img_conv.1.weight'] / torch.sqrt(
+        official['aspp.img_conv.1.running_var'] + 1e-5)
+    torch.testing.assert_close(
+        filled[pool + 'conv.weight'],
+        official['aspp.img_conv.0.weight'] * scale[:, None, None, None])
+    torch.testing.assert_close(
+        filled[pool + 'conv.bias'], official['aspp.img_conv.1.bias'] -
+        official['aspp.img_conv.1.running_mean'] * scale)
     if not batches_tracked:
         assert filled['decode_head.decoder.0.bn.num_batches_tracked'] == 0
 

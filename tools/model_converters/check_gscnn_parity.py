@@ -20,11 +20,12 @@ No output is resized by this script. Both models get the same image
 gradient: the official ``forward`` computes Canny on the normalised tensor
 cast to uint8 (GSCNN issue 22), so its ``cv2.Canny`` is replaced at run
 time by the map our model computed (captured at the neck's input), scaled
-to the official 0/255. The script also makes ``Tensor.cuda`` a no-op when
-there is no GPU, provides stand-ins for two packages the official imports
-need but its ``forward`` never calls (``six``, ``torchvision``) and
-restores the ``torch.nn.Dropout`` that the official WRN constructor
-replaces globally. Nothing in the official tree is modified.
+to the official 0/255. ``official_gscnn.py`` also makes ``Tensor.cuda`` a
+no-op when there is no GPU, provides stand-ins for two packages the
+official imports need but its ``forward`` never calls (``six``,
+``torchvision``) and restores the ``torch.nn.Dropout`` that the official
+WRN constructor replaces globally. Nothing in the official tree is
+modified.
 
 Example::
 
@@ -33,99 +34,26 @@ Example::
 """
 import argparse
 import contextlib
-import importlib
 import json
-import os.path as osp
 import sys
-import types
 from typing import Dict, Iterator, List
 
 import gscnn2mmseg
-import numpy as np
 import torch
 from conversion_checks import build_target_model
+from official_gscnn import (build_official, import_official, official_canny,
+                            randomise_norm_layers)
 
 #: The official transforms: ToTensor (x / 255), then these (RGB).
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
 
 
-def _stub_missing(name: str, **attrs) -> None:
-    """Insert a stand-in module when ``name`` cannot be imported."""
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        parts = name.split('.')
-        for i in range(1, len(parts) + 1):
-            mod_name = '.'.join(parts[:i])
-            module = sys.modules.setdefault(mod_name,
-                                            types.ModuleType(mod_name))
-            if i > 1:
-                setattr(sys.modules['.'.join(parts[:i - 1])], parts[i - 1],
-                        module)
-        for key, value in attrs.items():
-            setattr(sys.modules[name], key, value)
-
-
-def _unused(*args, **kwargs):
-    raise RuntimeError('stand-in: not used by the Gated-SCNN forward')
-
-
-def import_official(root: str) -> types.ModuleType:
-    """``network.gscnn`` of the official checkout at ``root`` (a path the
-    user gives; its folder goes on ``sys.path`` because the official
-    modules import each other by top-level name)."""
-    if not osp.isfile(osp.join(root, 'network', 'gscnn.py')):
-        raise SystemExit(f'error: {root} is not a nv-tlabs/GSCNN checkout '
-                         '(no network/gscnn.py)')
-    sys.path.insert(0, osp.abspath(root))
-    _stub_missing('six', string_types=(str, ))
-    _stub_missing('torchvision.transforms.functional', pad=_unused)
-    return importlib.import_module('network.gscnn')
-
-
-def build_official(module: types.ModuleType,
-                   num_classes: int) -> torch.nn.Module:
-    """The official ``GSCNN`` (eval mode)."""
-    dropout = torch.nn.Dropout
-    try:
-        model = module.GSCNN(
-            num_classes=num_classes, trunk=None, criterion=None)
-    finally:
-        torch.nn.Dropout = dropout  # the WRN constructor replaces it
-    return model.eval()
-
-
-def randomise_norm_layers(model: torch.nn.Module, seed: int) -> None:
-    """Non-trivial BatchNorm statistics and affine parameters."""
-    g = torch.Generator().manual_seed(seed)
-    for m in model.modules():
-        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-            n = m.num_features
-            m.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
-            m.running_var.copy_(torch.rand(n, generator=g) * 0.5 + 0.75)
-            m.weight.data.copy_(torch.rand(n, generator=g) * 0.5 + 0.75)
-            m.bias.data.copy_(torch.randn(n, generator=g) * 0.1)
-
-
 @contextlib.contextmanager
-def official_canny(module: types.ModuleType, maps: np.ndarray,
-                   device: torch.device) -> Iterator[None]:
-    """Make the official forward use ``maps`` (N, H, W) uint8 0/255."""
-    queue = iter(maps)
-    saved_cv2, saved_cuda = module.cv2, torch.Tensor.cuda
-    module.cv2 = types.SimpleNamespace(Canny=lambda *args: next(queue))
-    if device.type != 'cuda':
-        torch.Tensor.cuda = lambda self, *args, **kwargs: self
-    try:
-        yield
-    finally:
-        module.cv2, torch.Tensor.cuda = saved_cv2, saved_cuda
-
-
-@contextlib.contextmanager
-def capture(module: torch.nn.Module, store: List[torch.Tensor],
-            pre: bool = False, arg: int = 1) -> Iterator[None]:
+def capture(module: torch.nn.Module,
+            store: List[torch.Tensor],
+            pre: bool = False,
+            arg: int = 1) -> Iterator[None]:
     """Append ``module``'s output (or, with ``pre``, its positional input
     ``arg``) to ``store`` on every call."""
     if pre:
@@ -230,8 +158,8 @@ def main(argv=None) -> int:
 
     def sample() -> SegDataSample:
         return SegDataSample(
-            metainfo=dict(img_shape=(h, w), ori_shape=(h, w),
-                          pad_shape=(h, w)))
+            metainfo=dict(
+                img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w)))
 
     gradients, decoder, test_decoder, official_decoder = [], [], [], []
     with torch.no_grad():
@@ -240,20 +168,20 @@ def main(argv=None) -> int:
             pred = ours.predict(image, [sample()])[0]
         with capture(ours.neck, gradients, pre=True), \
                 capture(ours.decode_head.conv_seg, test_decoder):
-            test = ours.test_step(
-                dict(inputs=[bgr], data_samples=[sample()]))[0]
+            test = ours.test_step(dict(inputs=[bgr],
+                                       data_samples=[sample()]))[0]
         canny = (gradients[0][:, 0] * 255).round().byte().cpu().numpy()
         with official_canny(module, canny, device), \
                 capture(official.final_seg, official_decoder):
             seg_out, edge_out = official(image)
 
     rows = {
-        'predict seg_logits (H x W)':
-        compare(pred.seg_logits.data, seg_out[0]),
-        'test_step seg_logits (H x W)':
-        compare(test.seg_logits.data, seg_out[0]),
-        'decoder logits (1/2), predict':
-        compare(decoder[0], official_decoder[0]),
+        'predict seg_logits (H x W)': compare(pred.seg_logits.data,
+                                              seg_out[0]),
+        'test_step seg_logits (H x W)': compare(test.seg_logits.data,
+                                                seg_out[0]),
+        'decoder logits (1/2), predict': compare(decoder[0],
+                                                 official_decoder[0]),
     }
     if 'pred_edge_map' in pred:
         rows['predict pred_edge_map (H x W)'] = compare(

@@ -16,15 +16,21 @@ stripping the ``DataParallel`` ``module.`` prefix::
     gate{i}._gate_conv.{k}       -> neck.gates.{i-1}.attention.{k}
     fuse                         -> neck.edge_conv
     cw                           -> neck.gradient_fusion (see below)
-    aspp.img_conv.{0,1}          -> decode_head.image_pool.1.{conv,bn}
-    aspp.edge_conv.{0,1}         -> decode_head.edge_branch.{conv,bn}
-    aspp.features.{j}.{0,1}      -> decode_head.aspp_modules.{j}.{conv,bn}
+    aspp.img_conv.{0,1}          -> decode_head.aspp.image_pool.1.conv
+                                    (BN folded into the conv, see below)
+    aspp.edge_conv.{0,1}         -> decode_head.aspp.edge_branch.{conv,bn}
+    aspp.features.{j}.{0,1}      -> decode_head.aspp.aspp_modules.{j}
+                                    .{conv,bn}
     bot_aspp / bot_fine          -> decode_head.{aspp,fine}_bottleneck.conv
     final_seg.{0,1} / {3,4}      -> decode_head.decoder.{0,1}.{conv,bn}
     final_seg.6                  -> decode_head.conv_seg (bias set to 0)
 
 The official code feeds Canny edges as 0/255 to ``cw``; ours are 0/1, so
 the converter multiplies ``cw``'s Canny input weight by 255 (same output).
+Our image-pooling branch has no BatchNorm (it sees one value per channel
+and image, which fails at one image per device); the official one
+(``aspp.img_conv.1``, eps 1e-5) is folded into the conv's weight and bias,
+exact in eval mode (``fold_legacy_image_pool`` of the head's module).
 A missing ``num_batches_tracked`` (torch-encoding SyncBN) is filled with 0.
 The converted keys and shapes are checked against the model built from
 ``--config`` (and its class count against the checkpoint's) before anything
@@ -48,10 +54,16 @@ from conversion_checks import (ConversionError, build_target_model,
                                load_checkpoint_file, run_conversion,
                                save_converted, strip_module_prefix)
 
+from mmseg_ext.models.decode_heads.edge_aware_aspp import \
+    fold_legacy_image_pool
+
 DEFAULT_CONFIG = config_path('gscnn',
                              'gscnn_wrn38-d8_8xb1-65k_cityscapes-720x720.py')
 #: Scale of the official Canny map (0/255) relative to ours (0/1).
 CANNY_SCALE = 255.
+#: ``eps`` of the official BatchNorm layers (``nn.BatchNorm2d`` default).
+OFFICIAL_BN_EPS = 1e-5
+_POOL = 'decode_head.aspp.image_pool.1.'
 _DSN = {'3': 0, '4': 1, '7': 2}
 _FINAL_SEG = {
     '0': 'decoder.0.conv',
@@ -77,13 +89,13 @@ _RULES = [
     (r'^fuse\.weight$', lambda m: 'neck.edge_conv.weight'),
     (r'^cw\.weight$', lambda m: 'neck.gradient_fusion.weight'),
     (rf'^aspp\.img_conv\.([01])\.{_PARAM}$',
-     lambda m: 'decode_head.image_pool.1.' +
+     lambda m: 'decode_head.aspp.image_pool.1.' +
      ('conv' if m[1] == '0' else 'bn') + f'.{m[2]}'),
     (rf'^aspp\.edge_conv\.([01])\.{_PARAM}$',
-     lambda m: 'decode_head.edge_branch.' +
+     lambda m: 'decode_head.aspp.edge_branch.' +
      ('conv' if m[1] == '0' else 'bn') + f'.{m[2]}'),
     (rf'^aspp\.features\.(\d+)\.([01])\.{_PARAM}$',
-     lambda m: f'decode_head.aspp_modules.{m[1]}.' +
+     lambda m: f'decode_head.aspp.aspp_modules.{m[1]}.' +
      ('conv' if m[2] == '0' else 'bn') + f'.{m[3]}'),
     (r'^bot_aspp\.weight$',
      lambda m: 'decode_head.aspp_bottleneck.conv.weight'),
@@ -141,6 +153,13 @@ def convert_gscnn(
         weight = converted[fusion].clone()
         weight[:, 1] *= CANNY_SCALE
         converted[fusion] = weight
+    if _POOL + 'bn.running_var' in converted:
+        fold_legacy_image_pool(converted, 'decode_head.', OFFICIAL_BN_EPS)
+        origins[_POOL + 'conv.weight'] = 'aspp.img_conv.0.weight and .1.*'
+        origins[_POOL + 'conv.bias'] = 'aspp.img_conv.1.*'
+        for key in list(origins):
+            if key.startswith(_POOL + 'bn.'):
+                del origins[key]
     classifier = 'decode_head.conv_seg.weight'
     if classifier in converted:
         converted['decode_head.conv_seg.bias'] = converted[
