@@ -24,8 +24,9 @@ order alternating, so that both see the same load on a shared machine;
 ratios (ours / official) are taken within each pair and their median is
 reported. Linux only. The official code runs from ``--official-root`` (a
 checkout of nv-tlabs/GSCNN, CC BY-NC-SA; nothing of it is copied); on a
-CPU its ``.cuda()`` calls are made no-ops and its ``cv2.Canny`` gets our
-image-gradient map, as in ``check_gscnn_parity.py``.
+CPU its ``.cuda()`` calls are made no-ops (``official_gscnn.py``) and its
+own ``cv2.Canny`` runs (on the normalised tensor cast to uint8, as
+shipped), ours computes its Canny map inside the step too.
 
 Example::
 
@@ -106,8 +107,7 @@ def make_inputs(size, batch: int, num_classes: int, seed: int) -> dict:
                                 })['gt_edge_map'].astype(np.int64))
         for label in labels
     ])
-    return dict(
-        raw=rgb, image=(rgb / 255. - mean) / std, labels=labels, edges=edges)
+    return dict(image=(rgb / 255. - mean) / std, labels=labels, edges=edges)
 
 
 def build_ours(converted: str, num_classes: int):
@@ -175,13 +175,12 @@ def build_official(helpers, root: str, weights: str, num_classes: int):
                                                              ).contiguous()
     with helpers.cuda_as_cpu(torch.device('cpu')):
         model.criterion = official_loss.JointEdgeSegLoss(classes=num_classes)
-    return module, model
+    return model
 
 
-def official_step(helpers, module, model, data: dict, mode: str,
-                  gradient) -> None:
-    canny = (gradient[:, 0] * 255).round().byte().numpy()
-    with helpers.official_canny(module, canny, torch.device('cpu')):
+def official_step(helpers, model, data: dict, mode: str) -> None:
+    """One official step, its own ``cv2.Canny`` included."""
+    with helpers.cuda_as_cpu(torch.device('cpu')):
         if mode == 'train':
             model.train()
             edges = data['edges'][:, None].float()
@@ -197,19 +196,16 @@ def worker(args: argparse.Namespace) -> dict:
     """One measurement (in its own process): warm-up, then the step."""
     torch.set_num_threads(args.threads)
     data = make_inputs(args.size, args.batch, args.num_classes, args.seed)
-    ours = build_ours(args.weights + '.converted', args.num_classes)
-    with torch.no_grad():  # the image-gradient map both models use
-        gradient = ours.image_gradient(data['raw'])
     if args.worker == 'official':
-        del ours
         helpers = official_helpers()
-        module, official = build_official(helpers, args.official_root,
-                                          args.weights, args.num_classes)
+        official = build_official(helpers, args.official_root, args.weights,
+                                  args.num_classes)
 
         def step():
-            official_step(helpers, module, official, data, args.mode, gradient)
+            official_step(helpers, official, data, args.mode)
             official.zero_grad(set_to_none=True)
     else:
+        ours = build_ours(args.weights + '.converted', args.num_classes)
 
         def step():
             ours_step(ours, data, args.mode)

@@ -34,15 +34,15 @@ Example::
 """
 import argparse
 import contextlib
-import json
 import sys
-from typing import Dict, Iterator, List
+from typing import Iterator, List
 
 import gscnn2mmseg
 import torch
 from conversion_checks import build_target_model
 from official_gscnn import (build_official, import_official, official_canny,
                             randomise_norm_layers)
+from parity_checks import compare, finish_report, own_outputs
 
 #: The official transforms: ToTensor (x / 255), then these (RGB).
 MEAN = (0.485, 0.456, 0.406)
@@ -66,20 +66,6 @@ def capture(module: torch.nn.Module,
         yield
     finally:
         handle.remove()
-
-
-def compare(ours: torch.Tensor, theirs: torch.Tensor) -> Dict[str, float]:
-    ours, theirs = ours.double().cpu(), theirs.double().cpu()
-    if ours.shape != theirs.shape:
-        raise SystemExit(f'error: shape {tuple(ours.shape)} (ours) vs '
-                         f'{tuple(theirs.shape)} (official)')
-    return dict(
-        max_abs_diff=(ours - theirs).abs().max().item(),
-        max_abs_official=theirs.abs().max().item())
-
-
-def argmax_agreement(ours: torch.Tensor, theirs: torch.Tensor) -> float:
-    return (ours.argmax(0) == theirs.argmax(0)).double().mean().item()
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -106,7 +92,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     from mmengine.model import revert_sync_batchnorm
-    from mmseg.structures import SegDataSample
     args = parse_args(argv)
     device = torch.device(args.device)
     torch.manual_seed(args.seed)
@@ -156,24 +141,14 @@ def main(argv=None) -> int:
     image = ((rgb / 255. - mean) / std).to(device)
     bgr = rgb[0].flip(0).to(torch.uint8)
 
-    def sample() -> SegDataSample:
-        return SegDataSample(
-            metainfo=dict(
-                img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w)))
-
-    gradients, decoder, test_decoder, official_decoder = [], [], [], []
-    with torch.no_grad():
-        with capture(ours.neck, gradients, pre=True), \
-                capture(ours.decode_head.conv_seg, decoder):
-            pred = ours.predict(image, [sample()])[0]
-        with capture(ours.neck, gradients, pre=True), \
-                capture(ours.decode_head.conv_seg, test_decoder):
-            test = ours.test_step(dict(inputs=[bgr],
-                                       data_samples=[sample()]))[0]
-        canny = (gradients[0][:, 0] * 255).round().byte().cpu().numpy()
-        with official_canny(module, canny, device), \
-                capture(official.final_seg, official_decoder):
-            seg_out, edge_out = official(image)
+    gradients, decoder, official_decoder = [], [], []
+    with capture(ours.neck, gradients, pre=True), \
+            capture(ours.decode_head.conv_seg, decoder):
+        pred, test = own_outputs(ours, image, bgr)
+    canny = (gradients[0][:, 0] * 255).round().byte().cpu().numpy()
+    with torch.no_grad(), official_canny(module, canny, device), \
+            capture(official.final_seg, official_decoder):
+        seg_out, edge_out = official(image)
 
     rows = {
         'predict seg_logits (H x W)': compare(pred.seg_logits.data,
@@ -196,18 +171,12 @@ def main(argv=None) -> int:
         device=str(device),
         canny_same_in_predict_and_test_step=bool(
             torch.equal(gradients[0], gradients[1])),
-        argmax_agreement=dict(
-            predict=argmax_agreement(pred.seg_logits.data, seg_out[0]),
-            test_step=argmax_agreement(test.seg_logits.data, seg_out[0])),
-        max_abs_diff=rows,
+        comparisons=rows,
         tol=args.tol)
     full_res = [v for k, v in rows.items() if '(H x W)' in k]
-    report['passed'] = all(r['max_abs_diff'] <= args.tol for r in full_res)
-    print(json.dumps(report, indent=2))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
-    return 0 if report['passed'] else 1
+    return finish_report(report,
+                         all(r['max_abs_diff'] <= args.tol for r in full_res),
+                         args.out)
 
 
 if __name__ == '__main__':

@@ -34,7 +34,6 @@ Example::
 """
 import argparse
 import importlib
-import json
 import os.path as osp
 import sys
 
@@ -43,6 +42,7 @@ import lwrefinenet2mmseg as lw
 import refinenet2mmseg as rf
 import torch
 from conversion_checks import build_target_model
+from parity_checks import compare, finish_report, own_outputs
 
 #: The official normalisation (RGB, after dividing by 255).
 MEAN = (0.485, 0.456, 0.406)
@@ -116,21 +116,8 @@ def official_full_resolution(logits: torch.Tensor, size) -> torch.Tensor:
     return torch.from_numpy(full).permute(2, 0, 1)
 
 
-def compare(ours: torch.Tensor, theirs: torch.Tensor) -> dict:
-    if ours.shape != theirs.shape:
-        raise SystemExit(f'error: shape {tuple(ours.shape)} (ours) vs '
-                         f'{tuple(theirs.shape)} (official)')
-    dim = ours.dim() - 3
-    return dict(
-        max_abs_diff=(ours.double() - theirs.double()).abs().max().item(),
-        max_abs_official=theirs.abs().max().item(),
-        argmax_agreement=(
-            ours.argmax(dim) == theirs.argmax(dim)).double().mean().item())
-
-
 def main(argv=None) -> int:
     from mmengine.model import revert_sync_batchnorm
-    from mmseg.structures import SegDataSample
     args = parse_args(argv)
     official = import_official(args.src, args.variant)
     torch.manual_seed(args.seed)
@@ -181,16 +168,10 @@ def main(argv=None) -> int:
     image = (rgb / 255. - mean) / std
     bgr = rgb[0].flip(0).to(torch.uint8)
 
-    def sample() -> SegDataSample:
-        return SegDataSample(
-            metainfo=dict(
-                img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w)))
-
     with torch.no_grad():
         ref = orig(image)
         tensor = ours(image, mode='tensor')
-        pred = ours.predict(image, [sample()])[0]
-        test = ours.test_step(dict(inputs=[bgr], data_samples=[sample()]))[0]
+    pred, test = own_outputs(ours, image, bgr)
     ref_full = official_full_resolution(ref, (h, w))
     rows = {
         'forward(mode=tensor) vs official forward (1/4)':
@@ -211,12 +192,7 @@ def main(argv=None) -> int:
         comparisons=rows,
         tol=args.tol)
     quarter = rows['forward(mode=tensor) vs official forward (1/4)']
-    report['passed'] = quarter['max_abs_diff'] <= args.tol
-    print(json.dumps(report, indent=2))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
-    return 0 if report['passed'] else 1
+    return finish_report(report, quarter['max_abs_diff'] <= args.tol, args.out)
 
 
 if __name__ == '__main__':

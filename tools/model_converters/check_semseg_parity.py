@@ -34,7 +34,6 @@ Example::
 """
 import argparse
 import importlib
-import json
 import os.path as osp
 import sys
 from typing import Dict
@@ -42,6 +41,7 @@ from typing import Dict
 import torch
 import torch.nn as nn
 from conversion_checks import build_target_model
+from parity_checks import compare, finish_report, own_outputs
 from semseg2mmseg import DEFAULT_CONFIG, convert_checked
 
 #: semseg's tool/test.py normalisation, on RGB images in [0, 255].
@@ -132,15 +132,7 @@ def build_mmseg_model(config: str, layers: int, classes: int) -> nn.Module:
     return revert_sync_batchnorm(model)
 
 
-def max_abs_diff(ours: torch.Tensor, theirs: torch.Tensor) -> float:
-    if ours.shape != theirs.shape:
-        raise SystemExit(f'error: shape {tuple(ours.shape)} (ours) vs '
-                         f'{tuple(theirs.shape)} (official)')
-    return (ours.double() - theirs.double()).abs().max().item()
-
-
 def main(argv=None) -> int:
-    from mmseg.structures import SegDataSample
     args = parse_args(argv)
     h, w = args.size
     if (h - 1) % 8 or (w - 1) % 8:
@@ -172,27 +164,21 @@ def main(argv=None) -> int:
     semseg_input = (rgb - mean) / std
     bgr = rgb[0].flip(0).to(torch.uint8)
 
-    def sample() -> SegDataSample:
-        return SegDataSample(
-            metainfo=dict(
-                img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w)))
-
     with torch.no_grad():
         ref = semseg_outputs(official, semseg_input)
-        pred = model.predict(semseg_input, [sample()])[0]
-        test = model.test_step(dict(inputs=[bgr], data_samples=[sample()]))[0]
         mm_input = model.data_preprocessor(
             dict(inputs=[bgr]), training=False)['inputs']
         aux = model.auxiliary_head(model.extract_feat(semseg_input))
-    diffs = {
+    pred, test = own_outputs(model, semseg_input, bgr)
+    rows = {
         'preprocessed input':
-        max_abs_diff(mm_input, semseg_input),
+        compare(mm_input, semseg_input),
         'predict seg_logits (H x W)':
-        max_abs_diff(pred.seg_logits.data, ref['main'][0]),
+        compare(pred.seg_logits.data, ref['main'][0]),
         'test_step seg_logits (H x W)':
-        max_abs_diff(test.seg_logits.data, ref['main'][0]),
+        compare(test.seg_logits.data, ref['main'][0]),
         'aux logits (1/8)':
-        max_abs_diff(aux, ref['aux']),
+        compare(aux, ref['aux']),
     }
     report = dict(
         layers=args.layers,
@@ -202,20 +188,11 @@ def main(argv=None) -> int:
         'resolution)',
         weights=args.checkpoint or f'random (seed {args.seed})',
         tensors_converted=len(converted),
-        max_abs_diff=diffs,
-        main_logit_scale=ref['main'].abs().max().item(),
-        argmax_agreement=dict(
-            predict=(pred.seg_logits.data.argmax(0) == ref['main'][0].argmax(0)
-                     ).double().mean().item(),
-            test_step=(test.seg_logits.data.argmax(0) == ref['main'][0].argmax(
-                0)).double().mean().item()),
-        atol=args.atol,
-        passed=all(d <= args.atol for d in diffs.values()))
-    print(json.dumps(report, indent=2))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
-    return 0 if report['passed'] else 1
+        comparisons=rows,
+        atol=args.atol)
+    return finish_report(
+        report, all(r['max_abs_diff'] <= args.atol for r in rows.values()),
+        args.out)
 
 
 if __name__ == '__main__':

@@ -11,11 +11,13 @@ name: a script's own folder is on ``sys.path``. It holds
   against the config's when the user gave the config;
 * :func:`check_against_model`, the key / shape report: every missing,
   unexpected and wrongly shaped tensor is listed, and nothing is written;
-* :func:`save_converted` and :func:`run_conversion`, the common write and
-  command-line error handling.
+* :func:`save_converted`, :func:`converter_arg_parser` and
+  :func:`run_conversion`, the common write, command line and error
+  handling.
 
 No converter writes a file before :func:`check_against_model` has passed.
 """
+import argparse
 import os.path as osp
 import sys
 from collections import OrderedDict
@@ -214,6 +216,28 @@ def save_converted(state_dict: Dict[str, torch.Tensor], meta: dict,
     from mmengine.utils import mkdir_or_exist
     mkdir_or_exist(osp.dirname(osp.abspath(dst)))
     torch.save(dict(state_dict=state_dict, meta=meta), dst)
+
+
+def converter_arg_parser(
+        description: str,
+        default_config: str,
+        taken: str = 'number of classes') -> argparse.ArgumentParser:
+    """The command line every converter shares: ``SRC DST [--config]``.
+
+    Args:
+        description (str): What the converter converts.
+        default_config (str): Config used without ``--config``.
+        taken (str): What the default config takes from the checkpoint.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('src', help='official checkpoint')
+    parser.add_argument('dst', help='output checkpoint path')
+    parser.add_argument(
+        '--config',
+        help='config of the target model; its num_classes must be the '
+        f'checkpoint\'s (default: {default_config}, with the checkpoint\'s '
+        f'{taken})')
+    return parser
 
 
 def run_conversion(convert: Callable[[], str]) -> int:

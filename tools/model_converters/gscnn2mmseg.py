@@ -51,8 +51,9 @@ from typing import Dict, List, Optional, Tuple
 import torch
 from conversion_checks import (ConversionError, build_target_model,
                                check_against_model, config_path,
-                               load_checkpoint_file, run_conversion,
-                               save_converted, strip_module_prefix)
+                               converter_arg_parser, load_checkpoint_file,
+                               run_conversion, save_converted,
+                               strip_module_prefix)
 
 from mmseg_ext.models.decode_heads.edge_aware_aspp import \
     fold_legacy_image_pool
@@ -225,16 +226,9 @@ def convert_file(src: str,
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Convert an official Gated-SCNN (nv-tlabs/GSCNN) '
-        'checkpoint to mmseg_ext')
-    parser.add_argument('src', help='official checkpoint (.pth)')
-    parser.add_argument('dst', help='output checkpoint path')
-    parser.add_argument(
-        '--config',
-        help='config of the target model, with the checkpoint\'s number of '
-        f'classes (default: {osp.relpath(DEFAULT_CONFIG)} with the '
-        'checkpoint\'s number of classes)')
+    parser = converter_arg_parser(
+        'Convert an official Gated-SCNN (nv-tlabs/GSCNN) checkpoint to '
+        'mmseg_ext', DEFAULT_CONFIG)
     parser.add_argument(
         '--no-weights-only',
         action='store_true',

@@ -43,8 +43,9 @@ from typing import Dict, List, Optional, Tuple
 import torch
 from conversion_checks import (ConversionError, build_target_model,
                                check_against_model, config_path,
-                               load_checkpoint_file, run_conversion,
-                               save_converted, strip_module_prefix)
+                               converter_arg_parser, load_checkpoint_file,
+                               run_conversion, save_converted,
+                               strip_module_prefix)
 
 DEFAULT_CONFIG = config_path(
     'refinenet', 'refinenet_r101b-d32_4xb4-40k_voc12aug-512x512.py')
@@ -217,15 +218,9 @@ def convert_file(src: str, dst: str, config: Optional[str],
 def parse_args(description: str,
                default_config: str,
                argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('src', help='official checkpoint (.pth / .pth.tar)')
-    parser.add_argument('dst', help='output checkpoint path')
-    parser.add_argument(
-        '--config',
-        help='config of the target model, with the checkpoint\'s number of '
-        f'classes (default: {default_config} with the checkpoint\'s depth '
-        'and number of classes)')
-    return parser.parse_args(argv)
+    return converter_arg_parser(
+        description, default_config,
+        'ResNet depth and number of classes').parse_args(argv)
 
 
 def main(argv=None) -> int:

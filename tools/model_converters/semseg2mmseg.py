@@ -50,8 +50,9 @@ from typing import Dict, List, Mapping, Optional, Tuple
 import torch
 from conversion_checks import (ConversionError, build_target_model,
                                check_against_model, config_path,
-                               load_checkpoint_file, run_conversion,
-                               save_converted, strip_module_prefix)
+                               converter_arg_parser, load_checkpoint_file,
+                               run_conversion, save_converted,
+                               strip_module_prefix)
 
 DEFAULT_CONFIG = config_path('pspnet',
                              'pspnet_r50-d8-semseg_cityscapes-713x713.py')
@@ -263,17 +264,10 @@ def convert_file(src: str, dst: str, config: Optional[str] = None) -> str:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Convert a hszhao/semseg PSPNet checkpoint to mmseg '
-        '(ResNetV1c + PSPHead + FCNHead aux).')
-    parser.add_argument('src', help='semseg checkpoint (.pth)')
-    parser.add_argument('dst', help='output mmseg checkpoint (.pth)')
-    parser.add_argument(
-        '--config',
-        help='config of the target model, with the checkpoint\'s number of '
-        f'classes (default: {DEFAULT_CONFIG} with the checkpoint\'s depth '
-        'and number of classes)')
-    return parser.parse_args(argv)
+    return converter_arg_parser(
+        'Convert a hszhao/semseg PSPNet checkpoint to mmseg (ResNetV1c + '
+        'PSPHead + FCNHead aux)', DEFAULT_CONFIG,
+        'ResNet depth and number of classes').parse_args(argv)
 
 
 def main(argv=None) -> int:
