@@ -15,18 +15,21 @@ measurement). Measured per run:
 * ``infer``: one eval-mode forward without gradients (official
   ``forward``; ours ``predict``, post-processing included).
 
-Every measurement runs in a fresh subprocess (no allocator state carried
-over), after one warm-up step: wall time of the measured step and the
-increase of the process's peak resident memory over its resident memory
-before the step (the kernel's peak counter is reset first, via
-``/proc/self/clear_refs``). The two implementations run in pairs, the
-order alternating, so that both see the same load on a shared machine;
-ratios (ours / official) are taken within each pair and their median is
-reported. Linux only. The official code runs from ``--official-root`` (a
-checkout of nv-tlabs/GSCNN, CC BY-NC-SA; nothing of it is copied); on a
-CPU its ``.cuda()`` calls are made no-ops (``official_gscnn.py``) and its
-own ``cv2.Canny`` runs (on the normalised tensor cast to uint8, as
-shipped), ours computes its Canny map inside the step too.
+Every measurement runs in a fresh subprocess with glibc's mmap threshold
+fixed at 128 KiB (freed tensors go back to the system at once, so resident
+memory follows the live tensors): peak memory is the increase of the
+process's peak resident memory over its resident memory just before the
+first step (the kernel's peak counter is reset there, via
+``/proc/self/clear_refs``; model and weights are already loaded), time is
+the wall time of the second, warm step. The two implementations run in
+pairs, the order alternating, so that both see the same load on a shared
+machine; ratios (ours / official) are taken within each pair and their
+median is reported. Linux only. The official code runs from
+``--official-root`` (a checkout of nv-tlabs/GSCNN, CC BY-NC-SA; nothing of
+it is copied); on a CPU its ``.cuda()`` calls are made no-ops
+(``official_gscnn.py``) and its own ``cv2.Canny`` runs (on the normalised
+tensor cast to uint8, as shipped); ours computes its Canny map inside the
+step too.
 
 Example::
 
@@ -211,13 +214,15 @@ def worker(args: argparse.Namespace) -> dict:
             ours_step(ours, data, args.mode)
             ours.zero_grad(set_to_none=True)
 
-    step()  # warm-up (allocations, lazy init)
+    # Memory: the first step in this fresh process (nothing retained yet),
+    # the peak RSS over the RSS before it. Time: the second, warm step.
     rss_before = _proc_status_kib('VmRSS')
     reset_peak_rss()
+    step()
+    peak = _proc_status_kib('VmHWM')
     start = time.perf_counter()
     step()
     seconds = time.perf_counter() - start
-    peak = _proc_status_kib('VmHWM')
     return dict(
         impl=args.worker,
         seconds=seconds,
@@ -260,7 +265,11 @@ def run_worker(args: argparse.Namespace, impl: str, mode: str,
         str(args.threads), '--mode', mode, '--worker', impl, '--weights',
         weights
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    # A fixed mmap threshold: every large buffer is unmapped when freed, so
+    # the resident memory follows the live tensors (glibc's adaptive
+    # threshold keeps freed buffers of up to 32 MiB in the heap otherwise).
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072')
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise SystemExit(f'{impl} {mode} failed:\n{proc.stderr[-3000:]}')
     return json.loads(proc.stdout.strip().splitlines()[-1])
