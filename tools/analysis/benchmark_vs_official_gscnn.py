@@ -216,6 +216,10 @@ def worker(args: argparse.Namespace) -> dict:
 
     # Memory: the first step in this fresh process (nothing retained yet),
     # the peak RSS over the RSS before it. Time: the second, warm step.
+    model = official if args.worker == 'official' else ours
+    grads_mib = sum(
+        p.numel() * p.element_size() for p in model.parameters()
+        if p.requires_grad) / 2.**20 if args.mode == 'train' else 0.
     rss_before = _proc_status_kib('VmRSS')
     reset_peak_rss()
     step()
@@ -227,6 +231,7 @@ def worker(args: argparse.Namespace) -> dict:
         impl=args.worker,
         seconds=seconds,
         peak_increase_mib=(peak - rss_before) / 1024.,
+        parameter_gradients_mib=grads_mib,
         rss_before_mib=rss_before / 1024.)
 
 
@@ -290,7 +295,10 @@ def summarise(pairs: List[Dict[str, dict]]) -> dict:
         time_ratio_median=statistics.median(ratios('seconds')),
         time_ratios=ratios('seconds'),
         memory_ratio_median=statistics.median(ratios('peak_increase_mib')),
-        memory_ratios=ratios('peak_increase_mib'))
+        memory_ratios=ratios('peak_increase_mib'),
+        parameter_gradients_mib=[
+            p['ours']['parameter_gradients_mib'] for p in pairs
+        ])
 
 
 def parse_args(argv=None) -> argparse.Namespace:
