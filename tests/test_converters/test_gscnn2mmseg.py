@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from ..tiny_runs import REPO_ROOT, load_script
+from ..tiny_runs import REPO_ROOT
+from .converter_scripts import load_converter, run_converter
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'gscnn',
                   'gscnn_wrn38-d8_8xb1-65k_cityscapes-720x720.py')
@@ -23,12 +24,8 @@ WRN38_BLOCKS = (3, 3, 6, 3, 1, 1)
 WRN38_CHANNELS = ((128, 128), (256, 256), (512, 512), (512, 1024),
                   (512, 1024, 2048), (1024, 2048, 4096))
 
-
-def _load_converter():
-    return load_script('tools', 'model_converters', 'gscnn2mmseg.py')
-
-
-conv = _load_converter()
+conv = load_converter('gscnn2mmseg')
+checks = load_converter('conversion_checks')
 
 
 def official_shapes(num_classes=19, batches_tracked=True):
@@ -107,7 +104,7 @@ def synthetic_checkpoint(**kwargs):
 
 @pytest.fixture(scope='module')
 def model():
-    return conv.build_model(CONFIG, 19)
+    return conv.build_target_model(CONFIG, 19)
 
 
 EXPECTED = {
@@ -140,12 +137,14 @@ def test_converts_official_layout(model, batches_tracked):
     checkpoint = synthetic_checkpoint(batches_tracked=batches_tracked)
     official = conv.unwrap_state_dict(checkpoint)
     assert 'mod1.conv1.weight' in official  # 'module.' stripped
-    converted, unmapped = conv.convert_gscnn(official)
+    converted, unmapped, origins = conv.convert_gscnn(official)
     assert unmapped == []
     assert not any(
         k.startswith('neck.side_convs.3') or 'dsn' in k
         for k in converted), 'dsn1 is unused and dropped'
-    filled = conv.check_against_model(converted, unmapped, model, 'synthetic')
+    assert origins['neck.gates.0.conv.weight'] == 'gate1.weight'
+    filled = checks.check_against_model(converted, model, 'synthetic',
+                                        unmapped, origins)
     assert list(filled) == list(model.state_dict())
     for official_key, our_key in EXPECTED.items():
         assert torch.equal(filled[our_key], official[official_key]), \
@@ -155,6 +154,18 @@ def test_converts_official_layout(model, batches_tracked):
     assert torch.equal(fused[:, 0], cw[:, 0])
     assert torch.equal(fused[:, 1], cw[:, 1] * conv.CANNY_SCALE)
     assert torch.equal(filled['decode_head.conv_seg.bias'], torch.zeros(19))
+    # The image-pooling BatchNorm (eval: y = (x - mean) * w / sqrt(var +
+    # eps) + b) is folded into the conv, which has no BN here.
+    pool = 'decode_head.aspp.image_pool.1.'
+    assert not any(k.startswith(pool + 'bn') for k in filled)
+    scale = official['aspp.img_conv.1.weight'] / torch.sqrt(
+        official['aspp.img_conv.1.running_var'] + 1e-5)
+    torch.testing.assert_close(
+        filled[pool + 'conv.weight'],
+        official['aspp.img_conv.0.weight'] * scale[:, None, None, None])
+    torch.testing.assert_close(
+        filled[pool + 'conv.bias'], official['aspp.img_conv.1.bias'] -
+        official['aspp.img_conv.1.running_mean'] * scale)
     if not batches_tracked:
         assert filled['decode_head.decoder.0.bn.num_batches_tracked'] == 0
 
@@ -168,10 +179,10 @@ def test_other_checkpoint_is_refused_and_nothing_written(model, tmp_path):
     official = conv.unwrap_state_dict({'state_dict': state})
     with pytest.raises(conv.ConversionError, match='final_seg.6.weight'):
         conv.num_classes_of(official)
-    converted, unmapped = conv.convert_gscnn(official)
+    converted, unmapped, _ = conv.convert_gscnn(official)
     assert 'layer1.0.conv1.weight' in unmapped
     with pytest.raises(conv.ConversionError) as err:
-        conv.check_against_model(converted, unmapped, model, 'other.pth')
+        checks.check_against_model(converted, model, 'other.pth', unmapped)
     message = str(err.value)
     assert 'nothing was written' in message
     assert 'missing keys' in message and 'decode_head.decoder' in message
@@ -181,8 +192,29 @@ def test_other_checkpoint_is_refused_and_nothing_written(model, tmp_path):
     state['module.final_seg.6.weight'] = torch.zeros(19, 256, 1, 1)
     torch.save({'state_dict': state}, src)
     with pytest.raises(conv.ConversionError, match='unexpected keys'):
-        conv.convert_file(str(src), str(dst), CONFIG)
+        conv.convert_file(str(src), str(dst))
     assert not dst.exists()
+
+
+def test_shape_and_class_count_mismatches_are_named(tmp_path):
+    state = synthetic_checkpoint()['state_dict']
+    state['module.gate2._gate_conv.1.weight'] = torch.zeros(16, 17, 1, 1)
+    with pytest.raises(conv.ConversionError) as err:
+        conv.convert_checked(conv.unwrap_state_dict(state), source='x.pth')
+    assert (
+        'neck.gates.1.attention.1.weight (from gate2._gate_conv.1.weight'
+        '): expected (17, 17, 1, 1) by the model, got (16, 17, 1, 1)') in str(
+            err.value)
+    # 21 classes into the (19-class) config the user named: refused; the
+    # default config takes the checkpoint's classes.
+    official = conv.unwrap_state_dict(synthetic_checkpoint(num_classes=21))
+    with pytest.raises(conv.ConversionError) as err:
+        conv.convert_checked(official, CONFIG)
+    assert 'predicts 21 classes' in str(err.value)
+    assert 'decode_head.num_classes' in str(err.value)
+    assert 'is 19' in str(err.value)
+    converted = conv.convert_checked(official)
+    assert converted['decode_head.conv_seg.weight'].shape[0] == 21
 
 
 def test_convert_file_writes_a_loadable_checkpoint(tmp_path):
@@ -190,8 +222,9 @@ def test_convert_file_writes_a_loadable_checkpoint(tmp_path):
     checkpoint = synthetic_checkpoint()
     checkpoint['mean_iu'] = np.float64(0.8)  # as the official train.py
     torch.save(checkpoint, src)
-    with pytest.raises(conv.ConversionError, match='--no-weights-only'):
-        conv.convert_file(str(src), str(dst), CONFIG)
+    proc = run_converter('gscnn2mmseg', [str(src), str(dst)])
+    assert proc.returncode == 1
+    assert '--no-weights-only' in proc.stderr
     assert not dst.exists()
     conv.convert_file(str(src), str(dst), CONFIG, weights_only=False)
     saved = torch.load(dst, map_location='cpu', weights_only=True)

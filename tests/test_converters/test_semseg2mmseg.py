@@ -18,17 +18,13 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
-from ..tiny_runs import REPO_ROOT, load_script
+from ..tiny_runs import REPO_ROOT
+from .converter_scripts import load_converter, run_converter
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'pspnet')
 BLOCKS = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
 
-
-def _load_converter():
-    return load_script('tools', 'model_converters', 'semseg2mmseg.py')
-
-
-conv = _load_converter()
+conv = load_converter('semseg2mmseg')
 
 
 def official_shapes(depth=50, width=64, mid=512, aux_mid=256, classes=19):
@@ -146,18 +142,26 @@ def reference_forward(sd, x):
     return main, classifier(feats[2], 'aux')
 
 
-def tiny_mmseg_model(width=4, mid=32, aux_mid=8, classes=5):
-    """The converted-weights config at reduced widths."""
-    cfg = Config.fromfile(
-        osp.join(CONFIG_DIR, 'pspnet_r50-d8-semseg_cityscapes-713x713.py'))
-    m = cfg.model
-    m.backbone.update(stem_channels=2 * width, base_channels=width)
-    m.decode_head.update(
-        in_channels=32 * width, channels=mid, num_classes=classes)
-    m.auxiliary_head.update(
-        in_channels=16 * width, channels=aux_mid, num_classes=classes)
-    m.test_cfg = dict(mode='whole')
-    return revert_sync_batchnorm(MODELS.build(m))
+def write_tiny_config(tmp_path, width=4, mid=32, aux_mid=8, classes=5):
+    """The converted-weights config at reduced widths, as a file."""
+    base = osp.join(CONFIG_DIR, 'pspnet_r50-d8-semseg_cityscapes-713x713.py')
+    path = tmp_path / 'tiny_pspnet.py'
+    path.write_text(
+        f'_base_ = {base!r}\n'
+        'model = dict(\n'
+        f'    backbone=dict(stem_channels={2 * width}, '
+        f'base_channels={width}),\n'
+        f'    decode_head=dict(in_channels={32 * width}, channels={mid}, '
+        f'num_classes={classes}),\n'
+        f'    auxiliary_head=dict(in_channels={16 * width}, '
+        f'channels={aux_mid}, num_classes={classes}),\n'
+        "    test_cfg=dict(mode='whole'))\n")
+    return str(path)
+
+
+def tiny_mmseg_model(tmp_path, **kwargs):
+    cfg = Config.fromfile(write_tiny_config(tmp_path, **kwargs))
+    return revert_sync_batchnorm(MODELS.build(cfg.model))
 
 
 def test_expected_keys_are_the_official_layout():
@@ -169,25 +173,24 @@ def test_expected_keys_are_the_official_layout():
 
 @pytest.mark.parametrize('depth', (50, 101))
 def test_converted_keys_and_shapes_fit_the_configs(depth):
+    config = osp.join(CONFIG_DIR,
+                      f'pspnet_r{depth}-d8-semseg_cityscapes-713x713.py')
     with torch.device('meta'):
         state = OrderedDict(
             (k, torch.empty(s)) for k, s in official_shapes(depth).items())
-        cfg = Config.fromfile(
-            osp.join(CONFIG_DIR,
-                     f'pspnet_r{depth}-d8-semseg_cityscapes-713x713.py'))
-        model = MODELS.build(cfg.model)
-    converted, meta = conv.convert_semseg_pspnet(state)
+        model = MODELS.build(Config.fromfile(config).model)
+    converted, meta = conv.convert_checked(state, config)
     assert meta == dict(depth=depth, num_classes=19)
     target = model.state_dict()
-    assert set(converted) == set(target)
+    assert list(converted) == list(target)
     assert all(converted[k].shape == target[k].shape for k in target)
 
 
-def test_converted_model_reproduces_the_official_forward():
+def test_converted_model_reproduces_the_official_forward(tmp_path):
     official = random_state(
         official_shapes(width=4, mid=32, aux_mid=8, classes=5))
-    converted, _ = conv.convert_semseg_pspnet(official)
-    model = tiny_mmseg_model()
+    converted, _ = conv.convert_checked(official, write_tiny_config(tmp_path))
+    model = tiny_mmseg_model(tmp_path)
     model.load_state_dict(converted, strict=True)
     model.eval()
     x = torch.randn(1, 3, 41, 57)  # semseg needs 8k + 1
@@ -229,11 +232,41 @@ def test_cli_writes_a_checkpoint_mmengine_loads(tmp_path):
                 f'module.{k}': v
                 for k, v in official.items()
             }), src)
-    assert conv.main([str(src), str(dst)]) == 0
+    config = write_tiny_config(tmp_path)
+    assert conv.main([str(src), str(dst), '--config', config]) == 0
     ckpt = torch.load(dst, map_location='cpu', weights_only=True)
     assert ckpt['meta']['depth'] == 50 and ckpt['meta']['num_classes'] == 5
-    model = tiny_mmseg_model()
+    model = tiny_mmseg_model(tmp_path)
     load_checkpoint(model, str(dst), strict=True)
+
+
+def test_wrong_shape_exits_non_zero_and_writes_nothing(tmp_path):
+    official = random_state(
+        official_shapes(width=4, mid=32, aux_mid=8, classes=5))
+    official['cls.0.weight'] = torch.zeros(32, 255, 3, 3)  # 256 in channels
+    src, dst = tmp_path / 'wrong.pth', tmp_path / 'out' / 'c.pth'
+    torch.save(dict(state_dict=official), src)
+    proc = run_converter(
+        'semseg2mmseg',
+        [str(src), str(dst), '--config',
+         write_tiny_config(tmp_path)])
+    assert proc.returncode != 0
+    assert ('decode_head.bottleneck.conv.weight (from cls.0.weight): '
+            'expected (32, 256, 3, 3) by the model, got (32, 255, 3, 3)'
+            ) in proc.stderr
+    assert 'nothing was written' in proc.stderr
+    assert not dst.exists() and not dst.parent.exists()
+
+
+def test_class_count_is_checked_against_a_given_config(tmp_path):
+    official = random_state(
+        official_shapes(width=4, mid=32, aux_mid=8, classes=5))
+    config = write_tiny_config(tmp_path, classes=7)
+    with pytest.raises(conv.ConversionError) as err:
+        conv.convert_checked(official, config)
+    assert 'predicts 5 classes' in str(err.value)
+    assert 'decode_head.num_classes' in str(err.value)
+    assert 'is 7' in str(err.value)
 
 
 def test_another_model_is_rejected_and_nothing_written(tmp_path, capsys):
@@ -245,7 +278,7 @@ def test_another_model_is_rejected_and_nothing_written(tmp_path, capsys):
         if k.startswith(('layer1', 'layer2', 'layer3', 'layer4')))
     other['conv1.weight'] = torch.zeros(1)
     other['fc.weight'] = torch.zeros(1)
-    with pytest.raises(conv.SemsegCheckpointError) as err:
+    with pytest.raises(conv.ConversionError) as err:
         conv.convert_semseg_pspnet(other)
     message = str(err.value)
     assert 'missing keys' in message and 'layer0.0.weight' in message
@@ -254,12 +287,12 @@ def test_another_model_is_rejected_and_nothing_written(tmp_path, capsys):
     src, dst = tmp_path / 'resnet50.pth', tmp_path / 'converted.pth'
     torch.save(other, src)
     assert conv.main([str(src), str(dst)]) == 1
-    assert 'nothing written' in capsys.readouterr().err
+    assert 'Nothing was written' in capsys.readouterr().err
     assert not dst.exists()
 
 
 def test_wrong_depth_and_class_mismatch_are_named():
-    with pytest.raises(conv.SemsegCheckpointError, match=r'\(2, 2, 2, 2\)'):
+    with pytest.raises(conv.ConversionError, match=r'\(2, 2, 2, 2\)'):
         conv.convert_semseg_pspnet({
             f'layer{i}.{b}.conv1.weight': torch.zeros(1)
             for i in range(1, 5)
@@ -268,5 +301,5 @@ def test_wrong_depth_and_class_mismatch_are_named():
     official = random_state(
         official_shapes(width=4, mid=32, aux_mid=8, classes=5))
     official['aux.4.weight'] = torch.zeros(6, 8, 1, 1)
-    with pytest.raises(conv.SemsegCheckpointError, match='aux.4 predicts 6'):
+    with pytest.raises(conv.ConversionError, match='aux.4 predicts 6'):
         conv.convert_semseg_pspnet(official)

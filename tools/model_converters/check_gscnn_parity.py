@@ -1,140 +1,103 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Check that a converted official Gated-SCNN gives the official logits.
+"""Check that a converted official Gated-SCNN gives the official outputs.
 
 Builds the official model from a checkout of nv-tlabs/GSCNN (random
 weights with randomised BatchNorm statistics, or ``--checkpoint``),
-converts its state dict with ``gscnn2mmseg.py`` (dropping every
-``num_batches_tracked``, as torch-encoding SyncBN checkpoints do), loads it
-into the model of ``--config``, runs both on the same image and prints the
-largest absolute differences of the edge probabilities, of the decoder
-logits (1/2 resolution) and of the full-resolution seg logits.
+converts its state dict with ``gscnn2mmseg.py`` (every
+``num_batches_tracked`` dropped, as in torch-encoding SyncBN checkpoints),
+loads it strictly into the model of ``--config`` and compares, on the same
+image, the official ``forward`` (full-resolution seg logits and edge
+probabilities) with the model's *own* inference outputs:
 
-Both models get the *same* image-gradient map: the official ``forward``
-computes Canny on the normalised tensor cast to uint8 (GSCNN issue 22), so
-this script replaces its ``cv2.Canny`` (at run time, in memory) by our
-Canny of the un-normalised image, scaled to the official 0/255. It also
-makes ``Tensor.cuda`` a no-op when there is no GPU, provides stand-ins for
-the two packages the official imports need but never call in ``forward``
-(``six``, ``torchvision``) when they are missing, and restores the
-``torch.nn.Dropout`` that the official WRN constructor replaces globally.
-Nothing in the official tree is modified.
+* ``predict`` on the official normalised input tensor, at input size
+  (``seg_logits`` and ``pred_edge_map`` of the returned data sample);
+* ``test_step`` on the raw BGR ``uint8`` image, through the model's data
+  preprocessor (normalisation included);
+* and, to locate a difference, the decoder logits at 1/2 resolution (the
+  output of ``final_seg`` / ``decode_head.conv_seg``).
+
+No output is resized by this script. Both models get the same image
+gradient: the official ``forward`` computes Canny on the normalised tensor
+cast to uint8 (GSCNN issue 22), so its ``cv2.Canny`` is replaced at run
+time by the map our model computed (captured at the neck's input), scaled
+to the official 0/255. ``official_gscnn.py`` also makes ``Tensor.cuda`` a
+no-op when there is no GPU, provides stand-ins for two packages the
+official imports need but its ``forward`` never calls (``six``,
+``torchvision``) and restores the ``torch.nn.Dropout`` that the official
+WRN constructor replaces globally. Nothing in the official tree is
+modified.
 
 Example::
 
     python tools/model_converters/check_gscnn_parity.py /path/to/GSCNN \\
-        --size 97 161
+        --size 161 353
 """
 import argparse
 import contextlib
-import importlib
-import os.path as osp
 import sys
-import types
-from typing import Dict, Iterator
+from typing import Iterator, List
 
-import numpy as np
+import gscnn2mmseg
 import torch
-import torch.nn.functional as F
+from conversion_checks import build_target_model
+from official_gscnn import (build_official, import_official, official_canny,
+                            randomise_norm_layers)
+from parity_checks import compare, finish_report, own_outputs
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import gscnn2mmseg  # noqa: E402
-
-MEAN = np.array([0.485, 0.456, 0.406]) * 255
-STD = np.array([0.229, 0.224, 0.225]) * 255
-
-
-def _stub_missing(name: str, **attrs) -> None:
-    """Insert a stand-in module when ``name`` cannot be imported."""
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        parts = name.split('.')
-        for i in range(1, len(parts) + 1):
-            mod_name = '.'.join(parts[:i])
-            module = sys.modules.setdefault(mod_name,
-                                            types.ModuleType(mod_name))
-            if i > 1:
-                setattr(sys.modules['.'.join(parts[:i - 1])], parts[i - 1],
-                        module)
-        for key, value in attrs.items():
-            setattr(sys.modules[name], key, value)
-
-
-def _unused(*args, **kwargs):
-    raise RuntimeError('stand-in: not used by the Gated-SCNN forward')
-
-
-def build_official(root: str, num_classes: int) -> torch.nn.Module:
-    """The official ``network.gscnn.GSCNN`` (eval mode)."""
-    if not osp.isfile(osp.join(root, 'network', 'gscnn.py')):
-        raise SystemExit(f'error: {root} is not a nv-tlabs/GSCNN checkout '
-                         '(no network/gscnn.py)')
-    sys.path.insert(0, root)
-    _stub_missing('six', string_types=(str, ))
-    _stub_missing('torchvision.transforms.functional', pad=_unused)
-    dropout = torch.nn.Dropout
-    try:
-        gscnn = importlib.import_module('network.gscnn')
-        model = gscnn.GSCNN(
-            num_classes=num_classes, trunk=None, criterion=None)
-    finally:
-        torch.nn.Dropout = dropout  # the WRN constructor replaces it
-    return model.eval()
-
-
-def randomise_norm_layers(model: torch.nn.Module, seed: int) -> None:
-    """Non-trivial BatchNorm statistics and affine parameters."""
-    g = torch.Generator().manual_seed(seed)
-    for m in model.modules():
-        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-            n = m.num_features
-            m.running_mean.copy_(torch.randn(n, generator=g) * 0.1)
-            m.running_var.copy_(torch.rand(n, generator=g) * 0.5 + 0.75)
-            m.weight.data.copy_(torch.rand(n, generator=g) * 0.5 + 0.75)
-            m.bias.data.copy_(torch.randn(n, generator=g) * 0.1)
+#: The official transforms: ToTensor (x / 255), then these (RGB).
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
 
 
 @contextlib.contextmanager
-def official_canny(module: types.ModuleType, maps: np.ndarray,
-                   device: torch.device) -> Iterator[None]:
-    """Make the official forward use ``maps`` (N, H, W) uint8 0/255."""
-    queue = iter(maps)
-    saved_cv2, saved_cuda = module.cv2, torch.Tensor.cuda
-    module.cv2 = types.SimpleNamespace(Canny=lambda *args: next(queue))
-    if device.type != 'cuda':
-        torch.Tensor.cuda = lambda self, *args, **kwargs: self
+def capture(module: torch.nn.Module,
+            store: List[torch.Tensor],
+            pre: bool = False,
+            arg: int = 1) -> Iterator[None]:
+    """Append ``module``'s output (or, with ``pre``, its positional input
+    ``arg``) to ``store`` on every call."""
+    if pre:
+        handle = module.register_forward_pre_hook(
+            lambda m, args: store.append(args[arg].detach().clone()))
+    else:
+        handle = module.register_forward_hook(
+            lambda m, i, o: store.append(o.detach().clone()))
     try:
         yield
     finally:
-        module.cv2, torch.Tensor.cuda = saved_cv2, saved_cuda
+        handle.remove()
 
 
-def max_diffs(ours: torch.Tensor, theirs: torch.Tensor) -> Dict[str, float]:
-    diff = (ours.double() - theirs.double()).abs().max().item()
-    return dict(max_abs_diff=diff, max_abs=theirs.abs().max().item())
-
-
-def main() -> None:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('official_root', help='nv-tlabs/GSCNN checkout')
     parser.add_argument('--checkpoint', help='official checkpoint (.pth)')
-    parser.add_argument('--config', default=gscnn2mmseg.DEFAULT_CONFIG)
     parser.add_argument(
-        '--size', type=int, nargs=2, default=(97, 161), metavar=('H', 'W'))
+        '--config',
+        help='our config (default: the converter\'s, with --num-classes)')
+    parser.add_argument(
+        '--size', type=int, nargs=2, default=(161, 353), metavar=('H', 'W'))
     parser.add_argument('--num-classes', type=int, default=19)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--tol',
         type=float,
-        default=1e-4,
-        help='fail above this max abs difference')
+        default=1e-5,
+        help='fail above this max abs difference (full-resolution outputs)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--no-weights-only', action='store_true')
-    args = parser.parse_args()
+    parser.add_argument('--out', help='also write the figures as JSON')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    from mmengine.model import revert_sync_batchnorm
+    args = parse_args(argv)
     device = torch.device(args.device)
     torch.manual_seed(args.seed)
 
-    official = build_official(args.official_root, args.num_classes)
+    module = import_official(args.official_root)
+    official = build_official(module, args.num_classes)
     if args.checkpoint:
         state = gscnn2mmseg.load_official(args.checkpoint,
                                           not args.no_weights_only)
@@ -152,57 +115,69 @@ def main() -> None:
         randomise_norm_layers(official, args.seed)
     official.to(device)
     state = {
-        f'module.{k}': v
+        k: v
         for k, v in official.state_dict().items()
         if not k.endswith('num_batches_tracked')
     }
-    converted, unmapped = gscnn2mmseg.convert_gscnn(
-        gscnn2mmseg.unwrap_state_dict({'state_dict': state}))
-    ours = gscnn2mmseg.build_model(args.config, args.num_classes, 'cpu')
-    converted = gscnn2mmseg.check_against_model(converted, unmapped, ours,
-                                                'official model')
+    converted = gscnn2mmseg.convert_checked(state, args.config,
+                                            'official model')
+    ours = build_target_model(
+        args.config or gscnn2mmseg.DEFAULT_CONFIG,
+        args.num_classes,
+        check_classes=bool(args.config),
+        device='cpu')
+    ours = revert_sync_batchnorm(ours)
     ours.load_state_dict(converted, strict=True)
     ours.to(device).eval()
 
     g = torch.Generator().manual_seed(args.seed)
     h, w = args.size
-    raw = torch.randint(
-        0, 256, (1, 3, h // 8 + 1, w // 8 + 1), generator=g).float()
-    raw = F.interpolate(raw, size=(h, w), mode='bilinear').round()
-    image = (raw - torch.tensor(MEAN).view(1, 3, 1, 1).float()) / \
-        torch.tensor(STD).view(1, 3, 1, 1).float()
-    image, raw = image.to(device), raw.to(device)
-    with torch.no_grad():
-        gradient = ours.image_gradient(raw)  # (1, 1, H, W) in {0, 1}
-        canny = (gradient[:, 0] * 255).byte().cpu().numpy()
-        captured = {}
-        hook = official.final_seg.register_forward_hook(
-            lambda m, i, o: captured.setdefault('logits', o))
-        with official_canny(sys.modules['network.gscnn'], canny, device):
-            seg_out, edge_out = official(image)
-        hook.remove()
-        feats = ours.neck(ours.backbone(image), gradient)
-        logits = ours.decode_head.forward(feats)
-        full = F.interpolate(
-            logits, size=(h, w), mode='bilinear', align_corners=False)
-        edge = torch.sigmoid(feats.edge_logits)
-    rows = [('edge probabilities (H x W)', edge, edge_out),
-            ('decoder logits (1/2)', logits, captured['logits']),
-            ('seg logits (H x W)', full, seg_out)]
-    weights = f'checkpoint {args.checkpoint}' if args.checkpoint \
-        else 'random weights'
-    print(f'input 1x3x{h}x{w}, {weights}, {len(converted)} converted '
-          f'tensors, device {device}')
-    failed = False
-    for name, a, b in rows:
-        d = max_diffs(a, b)
-        failed |= d['max_abs_diff'] > args.tol
-        print(f'  {name:28s} max |ours - official| = '
-              f'{d["max_abs_diff"]:.3e}  (max |official| = '
-              f'{d["max_abs"]:.3e})')
-    print('FAIL' if failed else 'OK', f'(tol {args.tol:g})')
-    sys.exit(1 if failed else 0)
+    # A smooth random RGB image with integer values (edges for Canny).
+    rgb = torch.randint(0, 256, (1, 3, h // 8 + 1, w // 8 + 1), generator=g)
+    rgb = torch.nn.functional.interpolate(
+        rgb.float(), size=(h, w), mode='bilinear').round().clamp(0, 255)
+    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(STD).view(1, 3, 1, 1)
+    image = ((rgb / 255. - mean) / std).to(device)
+    bgr = rgb[0].flip(0).to(torch.uint8)
+
+    gradients, decoder, official_decoder = [], [], []
+    with capture(ours.neck, gradients, pre=True), \
+            capture(ours.decode_head.conv_seg, decoder):
+        pred, test = own_outputs(ours, image, bgr)
+    canny = (gradients[0][:, 0] * 255).round().byte().cpu().numpy()
+    with torch.no_grad(), official_canny(module, canny, device), \
+            capture(official.final_seg, official_decoder):
+        seg_out, edge_out = official(image)
+
+    rows = {
+        'predict seg_logits (H x W)': compare(pred.seg_logits.data,
+                                              seg_out[0]),
+        'test_step seg_logits (H x W)': compare(test.seg_logits.data,
+                                                seg_out[0]),
+        'decoder logits (1/2), predict': compare(decoder[0],
+                                                 official_decoder[0]),
+    }
+    if 'pred_edge_map' in pred:
+        rows['predict pred_edge_map (H x W)'] = compare(
+            pred.pred_edge_map.data, edge_out[0])
+        rows['test_step pred_edge_map (H x W)'] = compare(
+            test.pred_edge_map.data, edge_out[0])
+    report = dict(
+        input=[1, 3, h, w],
+        weights=args.checkpoint or f'random, randomised BN (seed '
+        f'{args.seed})',
+        tensors_converted=len(converted),
+        device=str(device),
+        canny_same_in_predict_and_test_step=bool(
+            torch.equal(gradients[0], gradients[1])),
+        comparisons=rows,
+        tol=args.tol)
+    full_res = [v for k, v in rows.items() if '(H x W)' in k]
+    return finish_report(report,
+                         all(r['max_abs_diff'] <= args.tol for r in full_res),
+                         args.out)
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

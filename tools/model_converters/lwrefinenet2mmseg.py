@@ -20,25 +20,22 @@ Example::
     python tools/model_converters/lwrefinenet2mmseg.py \\
         rf_lw50_voc.pth.tar work_dirs/lw-refinenet_r50b_voc_drsleep.pth
 """
-import os.path as osp
 import sys
 from typing import Dict
 
+import refinenet2mmseg as rf
 import torch
+from conversion_checks import ConversionError, config_path, run_conversion
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import refinenet2mmseg as rf  # noqa: E402
-
-DEFAULT_CONFIG = osp.join(
-    rf.REPO_ROOT, 'configs', 'refinenet',
-    'lw-refinenet_r50b-d32_4xb4-40k_voc12aug-512x512.py')
+DEFAULT_CONFIG = config_path(
+    'refinenet', 'lw-refinenet_r50b-d32_4xb4-40k_voc12aug-512x512.py')
 
 
 def check_not_mobilenet(state_dict: Dict[str, torch.Tensor],
                         source: str) -> None:
     """Refuse the official MobileNetV2 layout with the reason."""
     if 'segm.weight' in state_dict or 'conv8.weight' in state_dict:
-        raise rf.ConversionError(
+        raise ConversionError(
             f'{source} is a Light-Weight RefineNet MobileNetV2 checkpoint '
             '(keys "conv8", "crp4", "segm"). It cannot be converted: its '
             'first inverted residual block has an expansion conv that '
@@ -46,16 +43,21 @@ def check_not_mobilenet(state_dict: Dict[str, torch.Tensor],
             'stages per block. Nothing was written.')
 
 
-def main() -> None:
+def convert_file(src: str, dst: str, config=None) -> str:
+    """Refuse MobileNetV2 checkpoints, then convert as ``refinenet2mmseg``
+    does (same keys without RCUs), checked against the LW model."""
+    check_not_mobilenet(rf.load_official(src), src)
+    return rf.convert_file(src, dst, config, DEFAULT_CONFIG,
+                           'lwrefinenet2mmseg')
+
+
+def main(argv=None) -> int:
     args = rf.parse_args(
         'Convert DrSleep/light-weight-refinenet ResNet checkpoints to '
-        'mmseg_ext', DEFAULT_CONFIG)
-    try:
-        check_not_mobilenet(rf.load_official(args.src), args.src)
-        rf.convert_file(args.src, args.dst, args.config, 'lwrefinenet2mmseg')
-    except rf.ConversionError as err:
-        raise SystemExit(f'error: {err}')
+        'mmseg_ext', DEFAULT_CONFIG, argv)
+    return run_conversion(
+        lambda: convert_file(args.src, args.dst, args.config))
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

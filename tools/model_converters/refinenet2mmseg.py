@@ -25,7 +25,8 @@ and ``b = p - 1`` our block index (coarsest first)::
 (the decoder keys get the ``decode_head.`` prefix). The same layout without
 the RCU keys and with 1x1 convs is Light-Weight RefineNet's, see
 ``lwrefinenet2mmseg.py``. The converted keys and shapes are checked against
-the model built from ``--config`` before anything is written.
+the model built from ``--config`` (and its class count against the
+checkpoint's) before anything is written (``conversion_checks.py``).
 
 Example::
 
@@ -37,26 +38,22 @@ import os.path as osp
 import re
 import sys
 from collections import OrderedDict
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
+from conversion_checks import (ConversionError, build_target_model,
+                               check_against_model, config_path,
+                               converter_arg_parser, load_checkpoint_file,
+                               run_conversion, save_converted,
+                               strip_module_prefix)
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO_ROOT)
-
-import mmseg_ext  # noqa: E402,F401  (stack fixes first, registration)
-
-DEFAULT_CONFIG = osp.join(REPO_ROOT, 'configs', 'refinenet',
-                          'refinenet_r101b-d32_4xb4-40k_voc12aug-512x512.py')
+DEFAULT_CONFIG = config_path(
+    'refinenet', 'refinenet_r101b-d32_4xb4-40k_voc12aug-512x512.py')
 
 #: ResNet depth from the number of blocks in (layer2, layer3).
 _RESNET_DEPTHS = {(4, 6): 50, (4, 23): 101, (8, 36): 152}
 _BACKBONE = re.compile(r'^(conv1|bn1|layer[1-4])\.')
 _RCU_CONV = {'_conv': 'conv1', '_conv_relu_varout_dimred': 'conv2'}
-
-
-class ConversionError(ValueError):
-    """The checkpoint does not have the layout the converter expects."""
 
 
 def _decoder_key(key: str) -> str:
@@ -105,37 +102,34 @@ def unwrap_state_dict(checkpoint: dict) -> Dict[str, torch.Tensor]:
         if isinstance(checkpoint.get(wrapper), dict):
             checkpoint = checkpoint[wrapper]
             break
-    return OrderedDict(
-        (k[len('module.'):] if k.startswith('module.') else k, v)
-        for k, v in checkpoint.items())
+    return strip_module_prefix(checkpoint)
 
 
 def load_official(path: str) -> Dict[str, torch.Tensor]:
     """Read an official checkpoint file (tensors only)."""
-    return unwrap_state_dict(
-        torch.load(path, map_location='cpu', weights_only=True))
+    return unwrap_state_dict(load_checkpoint_file(path))
 
 
 def convert_refinenet(
     state_dict: Dict[str, torch.Tensor]
-) -> Tuple['OrderedDict[str, torch.Tensor]', List[str]]:
+) -> Tuple['OrderedDict[str, torch.Tensor]', List[str], Dict[str, str]]:
     """Rename official (Light-Weight) RefineNet keys to ours.
 
     Returns:
-        tuple: The converted state dict and the official keys no rule maps
-        (a checkpoint of another model has some).
+        tuple: The converted state dict, the official keys no rule maps (a
+        checkpoint of another model has some) and our key -> official key.
     """
-    converted, unmapped = OrderedDict(), []
+    converted, unmapped, origins = OrderedDict(), [], {}
     for key, value in state_dict.items():
         if _BACKBONE.match(key):
-            converted[f'backbone.{key}'] = value
-            continue
-        new_key = _decoder_key(key)
-        if new_key:
-            converted[f'decode_head.{new_key}'] = value
+            new_key = f'backbone.{key}'
+        elif _decoder_key(key):
+            new_key = f'decode_head.{_decoder_key(key)}'
         else:
             unmapped.append(key)
-    return converted, unmapped
+            continue
+        converted[new_key], origins[new_key] = value, key
+    return converted, unmapped, origins
 
 
 def infer_depth_and_classes(
@@ -160,21 +154,6 @@ def infer_depth_and_classes(
     return depth, int(state_dict['clf_conv.weight'].shape[0])
 
 
-def build_model(config: str, depth: int, num_classes: int):
-    """Our model from ``config`` with the checkpoint's depth and classes."""
-    from mmengine.config import Config
-    from mmseg.registry import MODELS
-    from mmseg.utils import register_all_modules
-    register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(config)
-    cfg.model.pretrained = None
-    cfg.model.backbone.depth = depth
-    cfg.model.backbone.init_cfg = None
-    cfg.model.decode_head.num_classes = num_classes
-    cfg.model.pop('auxiliary_head', None)
-    return MODELS.build(cfg.model)
-
-
 def layout_hint(state_dict: Dict[str, torch.Tensor]) -> str:
     """Which converter fits an official checkpoint, as a sentence."""
     if any(k.startswith('adapt_stage1_b.0.') for k in state_dict):
@@ -187,89 +166,70 @@ def layout_hint(state_dict: Dict[str, torch.Tensor]) -> str:
     return ''
 
 
-def check_against_model(converted: Dict[str, torch.Tensor],
-                        unmapped: List[str],
-                        model: torch.nn.Module,
-                        source: str,
-                        hint: str = '') -> None:
-    """Raise :class:`ConversionError` listing every key or shape problem."""
-    expected = model.state_dict()
-    missing = [
-        k for k in expected
-        if k not in converted and not k.endswith('num_batches_tracked')
-    ]
-    unexpected = [f'{k} (official key, no rule)' for k in unmapped]
-    unexpected += [
-        f'{k} (converted, not in {type(model.decode_head).__name__} model)'
-        for k in converted if k not in expected
-    ]
-    shapes = [
-        f'{k}: checkpoint {tuple(v.shape)} vs model '
-        f'{tuple(expected[k].shape)}' for k, v in converted.items()
-        if k in expected and v.shape != expected[k].shape
-    ]
-    if missing or unexpected or shapes:
-        lines = [
-            f'{source} does not match the target model; nothing '
-            'was written.'
-        ]
-        for title, items in (('missing keys', missing), ('unexpected keys',
-                                                         unexpected),
-                             ('shape mismatches', shapes)):
-            if items:
-                lines.append(f'{len(items)} {title}:')
-                lines += [f'  {item}' for item in items[:30]]
-                if len(items) > 30:
-                    lines.append(f'  ... and {len(items) - 30} more')
-        if hint:
-            lines.append(hint)
-        raise ConversionError('\n'.join(lines))
+def convert_checked(
+        state_dict: Dict[str, torch.Tensor],
+        config: Optional[str],
+        default_config: str,
+        source: str = 'checkpoint') -> 'OrderedDict[str, torch.Tensor]':
+    """Convert an official state dict and check it against the model of
+    ``config``. Without ``config``, ``default_config`` is used with the
+    checkpoint's ResNet depth and classes; a given config must have the
+    checkpoint's classes (its depth shows in the key check).
 
-
-def convert_file(src: str, dst: str, config: str, converter: str) -> None:
-    """Read, convert, check against ``config``'s model, then write."""
-    state_dict = load_official(src)
+    Returns:
+        OrderedDict[str, Tensor]: Our state dict, in the model's key order.
+    """
     depth, num_classes = infer_depth_and_classes(state_dict)
-    converted, unmapped = convert_refinenet(state_dict)
-    model = build_model(config, depth, num_classes)
-    check_against_model(converted, unmapped, model, src,
-                        layout_hint(state_dict))
-    dst_dir = osp.dirname(osp.abspath(dst))
-    if not osp.isdir(dst_dir):
-        raise SystemExit(f'output directory {dst_dir} does not exist')
-    torch.save(
+    converted, unmapped, origins = convert_refinenet(state_dict)
+
+    def set_depth(model_cfg) -> None:
+        model_cfg.backbone.depth = depth
+
+    model = build_target_model(
+        config or default_config,
+        num_classes,
+        overrides=None if config else set_depth,
+        check_classes=bool(config))
+    return check_against_model(converted, model, source, unmapped, origins,
+                               layout_hint(state_dict))
+
+
+def convert_file(src: str, dst: str, config: Optional[str],
+                 default_config: str, converter: str) -> str:
+    """Read, convert, check against the target model, then write.
+
+    Returns:
+        str: A one-line summary.
+    """
+    state_dict = load_official(src)
+    converted = convert_checked(state_dict, config, default_config, src)
+    depth, num_classes = infer_depth_and_classes(state_dict)
+    save_converted(
+        converted,
         dict(
-            state_dict=converted,
-            meta=dict(
-                source=osp.basename(src),
-                converter=converter,
-                depth=depth,
-                num_classes=num_classes)), dst)
-    print(f'{len(converted)} tensors (ResNet-{depth}, {num_classes} classes)'
-          f' written to {dst}')
+            source=osp.basename(src),
+            converter=converter,
+            depth=depth,
+            num_classes=num_classes), dst)
+    return (f'{len(converted)} tensors (ResNet-{depth}, {num_classes} '
+            f'classes) written to {dst}')
 
 
-def parse_args(description: str, default_config: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('src', help='official checkpoint (.pth / .pth.tar)')
-    parser.add_argument('dst', help='output checkpoint path')
-    parser.add_argument(
-        '--config',
-        default=default_config,
-        help='config of the target model (its depth and num_classes are '
-        'taken from the checkpoint); default: %(default)s')
-    return parser.parse_args()
+def parse_args(description: str,
+               default_config: str,
+               argv=None) -> argparse.Namespace:
+    return converter_arg_parser(
+        description, default_config,
+        'ResNet depth and number of classes').parse_args(argv)
 
 
-def main() -> None:
+def main(argv=None) -> int:
     args = parse_args(
-        'Convert DrSleep/refinenet-pytorch RefineNet '
-        'checkpoints to mmseg_ext', DEFAULT_CONFIG)
-    try:
-        convert_file(args.src, args.dst, args.config, 'refinenet2mmseg')
-    except ConversionError as err:
-        raise SystemExit(f'error: {err}')
+        'Convert DrSleep/refinenet-pytorch RefineNet checkpoints to '
+        'mmseg_ext', DEFAULT_CONFIG, argv)
+    return run_conversion(lambda: convert_file(
+        args.src, args.dst, args.config, DEFAULT_CONFIG, 'refinenet2mmseg'))
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

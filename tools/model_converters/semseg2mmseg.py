@@ -25,25 +25,37 @@ a classifier and an auxiliary classifier on layer3. It maps one to one onto
 The ``module.`` prefix of (Distributed)DataParallel checkpoints is removed
 and a ``{'state_dict': ...}`` wrapper is unwrapped. The ResNet depth (50,
 101, 152) is read off the block counts. Before anything is written the key
-set is checked against the full PSPNet layout: a checkpoint of another model
-fails with the missing and unexpected keys listed. The configs to evaluate
-the result are ``configs/pspnet/pspnet_r{50,101}-d8-semseg_*.py``.
+set is checked against the full PSPNet layout (a checkpoint of another model
+fails with the missing and unexpected keys listed), then the converted keys
+and shapes against the model of ``--config`` and the class count against
+the config's (``conversion_checks.py``). The configs to evaluate the result
+are ``configs/pspnet/pspnet_r{50,101}-d8-semseg_*.py``; without
+``--config`` the Cityscapes one is used with the checkpoint's depth and
+classes.
 
 Example::
 
     python tools/model_converters/semseg2mmseg.py \\
         exp/ade20k/pspnet50/model/train_epoch_100.pth \\
-        checkpoints/pspnet_r50-d8-semseg_ade20k.pth
+        checkpoints/pspnet_r50-d8-semseg_ade20k.pth \\
+        --config configs/pspnet/pspnet_r50-d8-semseg_ade20k-473x473.py
 """
 import argparse
-import os
 import os.path as osp
 import re
 import sys
 from collections import OrderedDict
-from typing import Dict, List, Mapping, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 import torch
+from conversion_checks import (ConversionError, build_target_model,
+                               check_against_model, config_path,
+                               converter_arg_parser, load_checkpoint_file,
+                               run_conversion, save_converted,
+                               strip_module_prefix)
+
+DEFAULT_CONFIG = config_path('pspnet',
+                             'pspnet_r50-d8-semseg_cityscapes-713x713.py')
 
 #: ResNet depth from the number of blocks in layer1..layer4.
 RESNET_DEPTHS = {(3, 4, 6, 3): 50, (3, 4, 23, 3): 101, (3, 8, 36, 3): 152}
@@ -61,10 +73,6 @@ _HEAD_MODULES = {
     'aux.4': 'auxiliary_head.conv_seg',
 }
 _BLOCK = re.compile(r'^layer([1-4])\.(\d+)\.')
-
-
-class SemsegCheckpointError(ValueError):
-    """The checkpoint is not a hszhao/semseg PSPNet."""
 
 
 def _bn_keys(prefix: str) -> List[str]:
@@ -131,12 +139,10 @@ def convert_key(key: str) -> str:
 def _unwrap(checkpoint: Mapping) -> Dict[str, torch.Tensor]:
     state_dict = checkpoint.get('state_dict', checkpoint)
     if not isinstance(state_dict, Mapping):
-        raise SemsegCheckpointError(
+        raise ConversionError(
             "the checkpoint's 'state_dict' is a "
             f'{type(state_dict).__name__}, not a mapping of tensors')
-    return OrderedDict(
-        (k[len('module.'):] if k.startswith('module.') else k, v)
-        for k, v in state_dict.items())
+    return strip_module_prefix(state_dict)
 
 
 def infer_depth(state_dict: Mapping[str, torch.Tensor]) -> int:
@@ -149,7 +155,7 @@ def infer_depth(state_dict: Mapping[str, torch.Tensor]) -> int:
             counts[layer - 1] = max(counts[layer - 1], block + 1)
     depth = RESNET_DEPTHS.get(tuple(counts))
     if depth is None:
-        raise SemsegCheckpointError(
+        raise ConversionError(
             'not a hszhao/semseg PSPNet checkpoint: layer1..layer4 have '
             f'{tuple(counts)} blocks, expected one of ' +
             ', '.join(f'{b} (ResNet-{d})' for b, d in RESNET_DEPTHS.items()))
@@ -182,7 +188,7 @@ def convert_semseg_pspnet(
         (``depth``, ``num_classes``).
 
     Raises:
-        SemsegCheckpointError: If the keys (missing and unexpected ones are
+        ConversionError: If the keys (missing and unexpected ones are
             listed) or the classifier shapes do not fit a semseg PSPNet.
     """
     state_dict = _unwrap(checkpoint)
@@ -201,46 +207,73 @@ def convert_semseg_pspnet(
             parts.append(_listing('missing keys', missing))
         if unexpected:
             parts.append(_listing('unexpected keys', unexpected))
-        raise SemsegCheckpointError('; '.join(parts))
+        raise ConversionError('; '.join(parts))
     num_classes = state_dict['cls.4.weight'].shape[0]
     aux_classes = state_dict['aux.4.weight'].shape[0]
     if aux_classes != num_classes:
-        raise SemsegCheckpointError(
+        raise ConversionError(
             f'cls.4 predicts {num_classes} classes but aux.4 predicts '
             f'{aux_classes}')
     converted = OrderedDict((convert_key(k), v) for k, v in state_dict.items())
     return converted, dict(depth=depth, num_classes=num_classes)
 
 
+def convert_checked(
+    checkpoint: Mapping,
+    config: Optional[str] = None,
+    source: str = 'checkpoint'
+) -> Tuple['OrderedDict[str, torch.Tensor]', dict]:
+    """:func:`convert_semseg_pspnet`, then the check against the model of
+    ``config`` (default: :data:`DEFAULT_CONFIG` with the checkpoint's
+    depth and classes; a given config must have the checkpoint's classes).
+
+    Returns:
+        tuple[OrderedDict, dict]: Our state dict in the model's key order
+        and the meta information (``depth``, ``num_classes``).
+    """
+    state_dict, meta = convert_semseg_pspnet(checkpoint)
+    origins = {convert_key(k): k for k in _unwrap(checkpoint)}
+
+    def set_depth(model_cfg) -> None:
+        model_cfg.backbone.depth = meta['depth']
+
+    model = build_target_model(
+        config or DEFAULT_CONFIG,
+        meta['num_classes'],
+        overrides=None if config else set_depth,
+        check_classes=bool(config))
+    return check_against_model(
+        state_dict, model, source, origins=origins), meta
+
+
+def convert_file(src: str, dst: str, config: Optional[str] = None) -> str:
+    """Read, convert, check against the target model, then write.
+
+    Returns:
+        str: A one-line summary.
+    """
+    checkpoint = load_checkpoint_file(src)
+    if not isinstance(checkpoint, Mapping):
+        raise ConversionError(
+            f'{src} holds a {type(checkpoint).__name__}, not a state dict')
+    state_dict, meta = convert_checked(checkpoint, config, src)
+    meta['source'] = f'hszhao/semseg PSPNet: {osp.basename(src)}'
+    save_converted(state_dict, meta, dst)
+    return (f'PSPNet-{meta["depth"]}, {meta["num_classes"]} classes: '
+            f'{len(state_dict)} tensors written to {dst}')
+
+
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Convert a hszhao/semseg PSPNet checkpoint to mmseg '
-        '(ResNetV1c + PSPHead + FCNHead aux).')
-    parser.add_argument('src', help='semseg checkpoint (.pth)')
-    parser.add_argument('dst', help='output mmseg checkpoint (.pth)')
-    return parser.parse_args(argv)
+    return converter_arg_parser(
+        'Convert a hszhao/semseg PSPNet checkpoint to mmseg (ResNetV1c + '
+        'PSPHead + FCNHead aux)', DEFAULT_CONFIG,
+        'ResNet depth and number of classes').parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        checkpoint = torch.load(
-            args.src, map_location='cpu', weights_only=True)
-    except Exception as err:  # unreadable or not a tensor checkpoint
-        print(f'error: cannot load {args.src}: {err}', file=sys.stderr)
-        return 1
-    try:
-        state_dict, meta = convert_semseg_pspnet(checkpoint)
-    except SemsegCheckpointError as err:
-        print(f'error: {args.src}: {err}; nothing written', file=sys.stderr)
-        return 1
-    meta['source'] = f'hszhao/semseg PSPNet: {osp.basename(args.src)}'
-    out_dir = osp.dirname(osp.abspath(args.dst))
-    os.makedirs(out_dir, exist_ok=True)
-    torch.save(dict(state_dict=state_dict, meta=meta), args.dst)
-    print(f'PSPNet-{meta["depth"]}, {meta["num_classes"]} classes: '
-          f'{len(state_dict)} tensors written to {args.dst}')
-    return 0
+    return run_conversion(
+        lambda: convert_file(args.src, args.dst, args.config))
 
 
 if __name__ == '__main__':
