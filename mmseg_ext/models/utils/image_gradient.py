@@ -101,6 +101,17 @@ def _non_maximum(mag: Tensor, dx: Tensor, dy: Tensor) -> Tensor:
         (is_diagonal & diagonal)
 
 
+def _dilate(mask: Tensor) -> Tensor:
+    """3x3 binary dilation of a bool (N, 1, H, W) mask, zeros outside.
+
+    Separable ORs of shifted slices: an order of magnitude faster than a
+    float ``max_pool2d`` on a CPU, and plain boolean ops when exported.
+    """
+    p = F.pad(mask, (1, 1, 1, 1))
+    rows = p[..., :, :-2] | p[..., :, 1:-1] | p[..., :, 2:]
+    return rows[..., :-2, :] | rows[..., 1:-1, :] | rows[..., 2:, :]
+
+
 def _hysteresis(strong: Tensor, weak: Tensor, iters: int) -> Tensor:
     """Grow ``strong`` through 8-connected ``weak`` pixels, ``iters`` steps.
 
@@ -109,15 +120,18 @@ def _hysteresis(strong: Tensor, weak: Tensor, iters: int) -> Tensor:
     traced and exported graphs run all ``iters`` steps.
 
     Args:
-        strong (Tensor): (N, 1, H, W) float mask of the strong edges.
-        weak (Tensor): (N, 1, H, W) float mask of all candidate edges
+        strong (Tensor): (N, 1, H, W) bool mask of the strong edges.
+        weak (Tensor): (N, 1, H, W) bool mask of all candidate edges
             (strong ones included).
         iters (int): Growth steps (one pixel each), fixed.
+
+    Returns:
+        Tensor: (N, 1, H, W) bool edge mask.
     """
     eager = not _is_tracing()
     edges = strong
     for step in range(1, iters + 1):
-        grown = F.max_pool2d(edges, 3, stride=1, padding=1) * weak
+        grown = _dilate(edges) & weak
         if eager and step % 8 == 0 and torch.equal(grown, edges):
             return grown
         edges = grown
@@ -156,8 +170,8 @@ def canny_edges(images: Tensor,
     dx = dx.gather(1, best).to(torch.int32)
     dy = dy.gather(1, best).to(torch.int32)
     candidates = (mag > low) & _non_maximum(mag, dx, dy)
-    strong = (candidates & (mag > high)).float()
-    return _hysteresis(strong, candidates.float(), hysteresis_iters)
+    strong = candidates & (mag > high)
+    return _hysteresis(strong, candidates, hysteresis_iters).float()
 
 
 def opencv_canny_edges(images: Tensor,
