@@ -26,9 +26,9 @@ test: $(STAMP)
 	$(PY) -m pytest tests -q -ra
 
 lint: $(STAMP)
-	$(PY) -m flake8 mmseg_ext tools tests configs setup.py
-	$(PY) -m isort --check-only --diff mmseg_ext tools tests setup.py
-	$(PY) -m yapf --diff --recursive mmseg_ext tools tests setup.py
+	$(PY) -m flake8 mmseg_ext tools tests configs demo setup.py
+	$(PY) -m isort --check-only --diff mmseg_ext tools tests demo setup.py
+	$(PY) -m yapf --diff --recursive mmseg_ext tools tests demo setup.py
 
 # The supported-stack matrix (docs/compatibility.md): builds each stack's venv
 # once under $(STACKS_DIR), installs the package, checks that the install left

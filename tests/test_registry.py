@@ -13,7 +13,10 @@ from .tiny_runs import REPO_ROOT
 
 EXPECTED = {
     DATASETS:
-    ['ADE20K25Dataset', 'CheckedCityscapesDataset', 'DemoCityscapesDataset'],
+    [
+        'ADE20K25Dataset', 'CamVidDataset', 'CheckedCityscapesDataset',
+        'DemoCityscapesDataset'
+    ],
     TRANSFORMS: [
         'CheckSegMap', 'GenerateSegBoundary', 'LoadCheckedAnnotations',
         'RemapLabels'
