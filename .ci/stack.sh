@@ -23,8 +23,8 @@ PIP="$PY -m pip install -q"
 case "$STACK" in
   a) TORCH="torch==2.1.2"; NUMPY="numpy==1.26.4"; MMCV=full ;;
   b) TORCH="torch==2.1.2"; NUMPY="numpy==1.26.4"; MMCV=lite ;;
-  c) TORCH="torch==2.13.0"; NUMPY=""; MMCV=lite ;;
-  d) TORCH="torch==2.15.0"; NUMPY=""; MMCV=lite ;;
+  c) TORCH="torch==2.13.0"; NUMPY="numpy"; MMCV=lite ;;
+  d) TORCH="torch==2.15.0"; NUMPY="numpy"; MMCV=lite ;;
   *) echo "unknown stack '$STACK' (expected a, b, c or d)" >&2; exit 2 ;;
 esac
 
