@@ -20,7 +20,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ..utils.adaptive_avg_pool import AdaptiveAvgPool2d
-from ..utils.config_checks import check_input_channels, check_label_values
+from ..utils.config_checks import LabelCheckMixin, check_input_channels
 
 
 class _FullWidthPoolingStages(nn.ModuleList):
@@ -109,7 +109,7 @@ class _UpsampleBlock(nn.Module):
 
 
 @MODELS.register_module()
-class PSPUpsampleHead(BaseDecodeHead):
+class PSPUpsampleHead(LabelCheckMixin, BaseDecodeHead):
     """PSP head with full-width pooling stages and progressive upsampling.
 
     The pyramid pooling module of `PSPNet <https://arxiv.org/abs/1612.01105>`_
@@ -260,12 +260,3 @@ class PSPUpsampleHead(BaseDecodeHead):
     def forward(self, inputs: Tuple[Tensor]) -> Tensor:
         """Multi-level features -> (N, num_classes, 2^B H, 2^B W) logits."""
         return self.cls_seg(self._forward_feature(inputs))
-
-    def loss_by_feat(self, seg_logits: Tensor,
-                     batch_data_samples: list) -> dict:
-        """``BaseDecodeHead.loss_by_feat`` after checking the label ids."""
-        check_label_values(
-            type(self).__name__,
-            [sample.gt_sem_seg.data for sample in batch_data_samples],
-            self.num_classes, self.ignore_index)
-        return super().loss_by_feat(seg_logits, batch_data_samples)

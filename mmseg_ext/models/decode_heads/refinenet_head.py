@@ -6,8 +6,8 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ..utils.config_checks import (check_in_index_length, check_input_channels,
-                                   check_label_values,
+from ..utils.config_checks import (LabelCheckMixin, check_in_index_length,
+                                   check_input_channels,
                                    check_stages_finest_first)
 from .refinenet_blocks import RefineNetBlock
 
@@ -25,7 +25,7 @@ def _per_block(owner: str, name: str, value: Union[int, Sequence[int]],
 
 
 @MODELS.register_module()
-class RefineNetHead(BaseDecodeHead):
+class RefineNetHead(LabelCheckMixin, BaseDecodeHead):
     """RefineNet decode head: a cascade of multi-path refinement blocks.
 
     This head is the implementation of `RefineNet: Multi-Path Refinement
@@ -177,12 +177,3 @@ class RefineNetHead(BaseDecodeHead):
     def forward(self, inputs: List[Tensor]) -> Tensor:
         """Forward function: :math:`(N, K, H_0, W_0)` class logits."""
         return self.cls_seg(self._forward_feature(inputs))
-
-    def loss_by_feat(self, seg_logits: Tensor,
-                     batch_data_samples: list) -> dict:
-        """``BaseDecodeHead.loss_by_feat`` after checking the label ids."""
-        check_label_values(
-            type(self).__name__,
-            [sample.gt_sem_seg.data for sample in batch_data_samples],
-            self.num_classes, self.ignore_index)
-        return super().loss_by_feat(seg_logits, batch_data_samples)

@@ -173,6 +173,24 @@ def check_label_values(owner: str,
             "dataset's class count, or map these labels to ignore_index.")
 
 
+class LabelCheckMixin:
+    """Runs :func:`check_label_values` before a decode head's loss.
+
+    Put it before ``BaseDecodeHead`` (or a subclass) in a head's bases; the
+    head's own ``loss_by_feat`` then gets only valid labels.
+    """
+
+    def loss_by_feat(self, seg_logits: Tensor,
+                     batch_data_samples: list) -> dict:
+        """``loss_by_feat`` of the next base, after checking the label ids.
+        """
+        check_label_values(
+            type(self).__name__,
+            [sample.gt_sem_seg.data for sample in batch_data_samples],
+            self.num_classes, self.ignore_index)
+        return super().loss_by_feat(seg_logits, batch_data_samples)
+
+
 def _heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
     heads = []
     if getattr(model, 'decode_head', None) is not None:
