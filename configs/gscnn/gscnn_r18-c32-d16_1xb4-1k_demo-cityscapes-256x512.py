@@ -14,9 +14,6 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     # Offline machines cannot download ImageNet weights: random init.
     pretrained=None,
-    # 64 hysteresis steps reproduce cv2.Canny on every demo scene at
-    # 256x512 (configs/gscnn/README.md) at half the CPU cost of 128.
-    image_gradient=dict(hysteresis_iters=64),
     backbone=dict(
         depth=18,
         stem_channels=32,

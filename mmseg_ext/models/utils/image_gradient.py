@@ -38,7 +38,7 @@ from torch import Tensor
 _TG22 = 13573
 _ONE = 1 << 15
 #: Default hysteresis bound (see the agreement table in the GSCNN README).
-HYSTERESIS_ITERS = 128
+HYSTERESIS_ITERS = 256
 BACKENDS = ('torch', 'opencv')
 
 
