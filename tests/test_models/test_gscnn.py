@@ -20,7 +20,8 @@ from mmseg.structures import SegDataSample
 from mmseg_ext.datasets.transforms import GenerateSegBoundary
 from mmseg_ext.models.necks import ShapeStreamFeatures
 from mmseg_ext.models.necks.gated_conv import GatedConv
-from mmseg_ext.models.utils import canny_edges, opencv_canny_edges
+from mmseg_ext.models.utils import (ConfigMismatchError, canny_edges,
+                                    opencv_canny_edges)
 from . import seg_head_test_base as base
 from .seg_head_test_base import SegHeadTestBase, backbone_channels, loss_total
 
@@ -320,6 +321,27 @@ def test_losses_finite_on_degenerate_targets(case):
     for p in model.parameters():
         if p.grad is not None:
             assert torch.isfinite(p.grad).all()
+
+
+@pytest.mark.parametrize('sep', (False, True))
+def test_labels_beyond_num_classes_are_named(sep):
+    """A dataset with more classes than the head: an error naming the head
+    and the labels, not torch's ``Target 10 is out of bounds``."""
+    channels = backbone_channels('resnetv1c')
+    head = (
+        TestGSCNNSepASPPHead().head_cfg(channels, NUM_CLASSES)
+        if sep else gscnn_head_cfg(channels))
+    model = build_segmentor(head=head)
+    model.train()
+    inputs, samples = make_batch(2, (33, 47), NUM_CLASSES)
+    samples[1].gt_sem_seg.data[0, 0, :3] = NUM_CLASSES + 3
+    add_edge_maps(samples)
+    name = 'GSCNNSepASPPHead' if sep else 'GSCNNHead'
+    with pytest.raises(
+            ConfigMismatchError,
+            match=rf'{name}: num_classes={NUM_CLASSES} but the '
+            rf'labels hold \[{NUM_CLASSES + 3}\]'):
+        model.loss(inputs, samples)
 
 
 def test_missing_edge_gt_names_the_transform():

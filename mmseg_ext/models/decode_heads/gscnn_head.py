@@ -11,12 +11,13 @@ from torch import Tensor
 
 from ..necks.shape_stream_features import (ShapeStreamFeatures,
                                            as_shape_stream_features)
+from ..utils.config_checks import LabelCheckMixin
 from .edge_aware_aspp import EdgeAwareASPP, migrate_legacy_aspp_keys
 from .shape_stream_loss_mixin import ShapeStreamLossMixin
 
 
 @MODELS.register_module()
-class GSCNNHead(ShapeStreamLossMixin, BaseDecodeHead):
+class GSCNNHead(ShapeStreamLossMixin, LabelCheckMixin, BaseDecodeHead):
     """Gated-SCNN: Gated Shape CNNs for Semantic Segmentation.
 
     This head is the fusion module and decoder of `Gated-SCNN

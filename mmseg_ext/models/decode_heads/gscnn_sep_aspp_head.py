@@ -10,13 +10,15 @@ from torch import Tensor
 
 from ..necks.shape_stream_features import (ShapeStreamFeatures,
                                            as_shape_stream_features)
+from ..utils.config_checks import LabelCheckMixin
 from .edge_aware_aspp import (DepthwiseSeparableEdgeAwareASPP,
                               migrate_legacy_aspp_keys)
 from .shape_stream_loss_mixin import ShapeStreamLossMixin
 
 
 @MODELS.register_module()
-class GSCNNSepASPPHead(ShapeStreamLossMixin, DepthwiseSeparableASPPHead):
+class GSCNNSepASPPHead(ShapeStreamLossMixin, LabelCheckMixin,
+                       DepthwiseSeparableASPPHead):
     """DeepLabV3+ head with the Gated-SCNN shape-stream fusion.
 
     mmseg's ``DepthwiseSeparableASPPHead`` (`DeepLabV3+
