@@ -64,3 +64,9 @@ train_dataloader = dict(
     dataset=dict(pipeline={{_base_.shape_stream_train_pipeline}}))
 tta_model = dict(type='ShapeStreamTTAModel')
 randomness = dict(seed=0)
+# Draw the predicted edge map beside image, ground truth and prediction
+# (validation pictures, inferencers, show_result_pyplot; docs/visualization.md).
+visualizer = dict(
+    type='SideBySideSegVisualizer',
+    vis_backends=[dict(type='LocalVisBackend')],
+    name='visualizer')

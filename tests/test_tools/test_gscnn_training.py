@@ -67,5 +67,8 @@ def test_demo_training_loss_goes_down_and_tools_test(tmp_path):
     # the demo evaluator list: region and boundary metrics
     for key in ('mIoU', 'BF@1px', 'BF@5px', 'BIoU'):
         assert key in out, key
-    # --out with an evaluator list: IoUMetric writes the maps
-    assert len(glob.glob(str(tmp_path / 'maps' / '*.png'))) == 4
+    # --out with an evaluator list: IoUMetric writes the label maps and
+    # EdgeMapWriterHook one edge map per image beside them
+    pngs = glob.glob(str(tmp_path / 'maps' / '*.png'))
+    edges = [p for p in pngs if p.endswith('_edge.png')]
+    assert len(edges) == 4 and len(pngs) == 8, pngs
