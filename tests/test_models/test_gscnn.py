@@ -212,9 +212,13 @@ def _smooth_images(seed, n, size):
 
 
 def _demo_scene(seed, size):
-    """A rendered demo street scene (BGR uint8), generated here."""
+    """A demo street scene (BGR uint8), rendered here at 128x256 (the
+    renderer's smallest comfortable size) and resized to ``size``."""
+    import cv2
+
     from mmseg_ext.datasets.demo_scene import render_scene
-    return render_scene(np.random.default_rng(seed), size)['img']
+    img = render_scene(np.random.default_rng(seed), (128, 256))['img']
+    return cv2.resize(img, size[::-1], interpolation=cv2.INTER_AREA)
 
 
 @pytest.mark.parametrize('thresholds', ((10, 100), (100, 30), (0.5, 250.7)))
@@ -462,18 +466,19 @@ def test_pred_edge_map_undoes_padding_and_resize():
 def test_logits_have_num_classes_channels(mode):
     model = build_segmentor()
     model.eval()
-    if mode == 'slide':
+    if mode == 'slide':  # 2 x 2 windows
         model.test_cfg = ConfigDict(
-            mode='slide', crop_size=(32, 40), stride=(21, 27))
-    inputs, samples = make_batch(2, (45, 61), NUM_CLASSES)
+            mode='slide', crop_size=(32, 40), stride=(24, 30))
+    inputs, samples = make_batch(1, (45, 61), NUM_CLASSES)
     metas = [s.metainfo for s in samples]
     with torch.no_grad():
-        assert model.encode_decode(inputs,
-                                   metas).shape == (2, NUM_CLASSES, 45, 61)
-        assert model.inference(inputs, metas).shape == (2, NUM_CLASSES, 45, 61)
-        assert model.edge_logits.shape == (2, 1, 45, 61)
-        tensor = model(inputs, samples, mode='tensor')
-    assert tensor.shape[:2] == (2, NUM_CLASSES)
+        assert model.inference(inputs, metas).shape == (1, NUM_CLASSES, 45, 61)
+        assert model.edge_logits.shape == (1, 1, 45, 61)
+        if mode == 'whole':
+            assert model.encode_decode(inputs,
+                                       metas).shape == (1, NUM_CLASSES, 45, 61)
+            tensor = model(inputs, samples, mode='tensor')
+            assert tensor.shape[:2] == (1, NUM_CLASSES)
     assert model.out_channels == NUM_CLASSES
 
 
@@ -525,6 +530,26 @@ def test_wrong_head_channels_fail_at_build(key):
             rf'channels at backbone output \d, the neck is configured for '
             rf'{expected}'):
         build_segmentor(head=head)
+
+
+def test_wrong_auxiliary_head_channels_fail_at_build():
+    channels = backbone_channels('resnetv1c')
+    aux = dict(
+        type='FCNHead',
+        in_channels=channels[2] + 1,
+        in_index=2,
+        channels=8,
+        num_convs=1,
+        num_classes=NUM_CLASSES)
+    with pytest.raises(
+            ValueError, match=r'auxiliary_head\[0\] \(FCNHead\) expects '):
+        build_segmentor(auxiliary_head=aux)
+    aux.update(
+        in_channels=[channels[1], channels[2] + 1],
+        in_index=[1, 2],
+        input_transform='resize_concat')
+    with pytest.raises(ValueError, match=r'in total at backbone outputs'):
+        build_segmentor(auxiliary_head=aux)
 
 
 def test_wrong_sep_aspp_c1_channels_fail_at_build():

@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-from typing import Dict, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -123,13 +123,11 @@ class GSCNNHead(ShapeStreamLossMixin, BaseDecodeHead):
         # Checkpoints from before EdgeAwareASPP load (keys moved, BN folded).
         self.register_load_state_dict_pre_hook(migrate_legacy_aspp_keys)
 
-    def feature_channels(self) -> Dict[int, int]:
-        """Backbone feature index -> channels this head expects (checked at
-        build by ``ShapeStreamEncoderDecoder``)."""
-        return {
-            self.in_index: self.in_channels,
-            self.fine_in_index: self.fine_in_channels
-        }
+    def feature_channels(self) -> List[Tuple[int, int]]:
+        """(backbone feature index, channels) pairs this head expects
+        (checked at build by ``ShapeStreamEncoderDecoder``)."""
+        return [(self.in_index, self.in_channels),
+                (self.fine_in_index, self.fine_in_channels)]
 
     def _forward_feature(self, inputs: ShapeStreamFeatures) -> Tensor:
         """Decoder features (N, channels, h_fine, w_fine).

@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-from typing import Dict, Optional
+from typing import List, Optional, Tuple
 
 import torch
 from mmcv.cnn import ConvModule
@@ -69,12 +69,12 @@ class GSCNNSepASPPHead(ShapeStreamLossMixin, DepthwiseSeparableASPPHead):
         # Checkpoints from before EdgeAwareASPP load (keys moved, BN folded).
         self.register_load_state_dict_pre_hook(migrate_legacy_aspp_keys)
 
-    def feature_channels(self) -> Dict[int, int]:
-        """Backbone feature index -> channels this head expects (checked at
-        build by ``ShapeStreamEncoderDecoder``)."""
-        channels = {self.in_index: self.in_channels}
+    def feature_channels(self) -> List[Tuple[int, int]]:
+        """(backbone feature index, channels) pairs this head expects
+        (checked at build by ``ShapeStreamEncoderDecoder``)."""
+        channels = [(self.in_index, self.in_channels)]
         if self.c1_bottleneck is not None:
-            channels[0] = self.c1_bottleneck.conv.in_channels
+            channels.append((0, self.c1_bottleneck.conv.in_channels))
         return channels
 
     def forward(self, inputs: ShapeStreamFeatures) -> Tensor:

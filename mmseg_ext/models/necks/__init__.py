@@ -1,4 +1,8 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-from .gated_shape_stream import GatedShapeStream  # noqa: F401
-from .shape_stream_features import (ShapeStreamFeatures,  # noqa: F401
+from .gated_shape_stream import GatedShapeStream
+from .shape_stream_features import (ShapeStreamFeatures,
                                     as_shape_stream_features)
+
+__all__ = [
+    'GatedShapeStream', 'ShapeStreamFeatures', 'as_shape_stream_features'
+]

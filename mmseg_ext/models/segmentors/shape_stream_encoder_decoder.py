@@ -17,7 +17,7 @@ seg logits, whole and slide inference keep it in :attr:`edge_logits`, and
 post-processing (unpad, flip back, resize to ``ori_shape``).
 """
 from types import SimpleNamespace
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from mmengine.structures import PixelData
@@ -33,14 +33,17 @@ from ..necks.shape_stream_features import ShapeStreamFeatures
 from ..utils.image_gradient import CannyImageGradient
 
 
-def _expected_channels(head) -> Dict[int, int]:
-    """Backbone feature index -> channels a decode head expects."""
+def _expected_channels(head) -> List[Tuple[Tuple[int, ...], int]]:
+    """(backbone feature indices, channels) a decode head expects there
+    (summed over the indices for ``input_transform='resize_concat'``)."""
     if hasattr(head, 'feature_channels'):
-        return head.feature_channels()
+        return [((i, ), c) for i, c in head.feature_channels()]
     index, channels = head.in_index, head.in_channels
-    if isinstance(index, (list, tuple)):
-        return dict(zip(index, channels))
-    return {index: channels}
+    if not isinstance(index, (list, tuple)):
+        return [((index, ), channels)]
+    if isinstance(channels, (list, tuple)):  # 'multiple_select'
+        return [((i, ), c) for i, c in zip(index, channels)]
+    return [(tuple(index), channels)]  # 'resize_concat': the sum
 
 
 @MODELS.register_module()
@@ -103,20 +106,25 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
             aux = list(aux) if isinstance(aux, torch.nn.ModuleList) else [aux]
             heads += [(f'auxiliary_head[{i}]', h) for i, h in enumerate(aux)]
         for name, h in heads:
-            for index, channels in _expected_channels(h).items():
-                if not -len(available) <= index < len(available):
+            for indices, channels in _expected_channels(h):
+                if not all(-len(available) <= i < len(available)
+                           for i in indices):
                     raise ValueError(
                         f'ShapeStreamEncoderDecoder: {name} '
-                        f'({type(h).__name__}) reads backbone output {index},'
-                        f' but the neck has {len(available)} '
-                        f'(neck.in_channels={list(available)})')
-                if channels != available[index]:
+                        f'({type(h).__name__}) reads backbone outputs '
+                        f'{list(indices)}, but the neck has '
+                        f'{len(available)} (neck.in_channels='
+                        f'{list(available)})')
+                got = sum(available[i] for i in indices)
+                if channels != got:
+                    where = 'at backbone output' if len(indices) == 1 else \
+                        'in total at backbone outputs'
+                    at = indices[0] if len(indices) == 1 else list(indices)
                     raise ValueError(
                         f'ShapeStreamEncoderDecoder: {name} '
                         f'({type(h).__name__}) expects {channels} channels '
-                        f'at backbone output {index}, the neck is configured'
-                        f' for {available[index]} (neck.in_channels='
-                        f'{list(available)})')
+                        f'{where} {at}, the neck is configured for {got} '
+                        f'(neck.in_channels={list(available)})')
 
     def unnormalize(self, inputs: Tensor) -> Tensor:
         """Undo the data preprocessor's ``(x - mean) / std``."""
