@@ -227,12 +227,22 @@ def worker(args: argparse.Namespace) -> dict:
     start = time.perf_counter()
     step()
     seconds = time.perf_counter() - start
-    return dict(
+    result = dict(
         impl=args.worker,
         seconds=seconds,
         peak_increase_mib=(peak - rss_before) / 1024.,
         parameter_gradients_mib=grads_mib,
         rss_before_mib=rss_before / 1024.)
+    if args.profile:  # a third step under torch.profiler: where time goes
+        with torch.profiler.profile() as prof:
+            step()
+        ops = sorted(
+            prof.key_averages(), key=lambda e: e.self_cpu_time_total)[::-1]
+        result['profile_self_cpu_s'] = dict(
+            total=sum(e.self_cpu_time_total for e in ops) / 1e6,
+            **{e.key: e.self_cpu_time_total / 1e6
+               for e in ops[:8]})
+    return result
 
 
 def make_weights(root: str, num_classes: int, seed: int, path: str) -> None:
@@ -269,7 +279,7 @@ def run_worker(args: argparse.Namespace, impl: str, mode: str,
         str(args.seed), '--threads',
         str(args.threads), '--mode', mode, '--worker', impl, '--weights',
         weights
-    ]
+    ] + (['--profile'] if args.profile else [])
     # A fixed mmap threshold: every large buffer is unmapped when freed, so
     # the resident memory follows the live tensors (glibc's adaptive
     # threshold keeps freed buffers of up to 32 MiB in the heap otherwise).
@@ -292,6 +302,10 @@ def summarise(pairs: List[Dict[str, dict]]) -> dict:
             p['official']['peak_increase_mib'] for p in pairs
         ],
         ours_peak_increase_mib=[p['ours']['peak_increase_mib'] for p in pairs],
+        profiles=[{
+            k: v.get('profile_self_cpu_s')
+            for k, v in p.items()
+        } for p in pairs],
         time_ratio_median=statistics.median(ratios('seconds')),
         time_ratios=ratios('seconds'),
         memory_ratio_median=statistics.median(ratios('peak_increase_mib')),
@@ -322,6 +336,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=['train', 'infer'])
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='also profile a third step of each run (self CPU time of the '
+        'top operators, in the JSON)')
     parser.add_argument('--out', help='also write the figures as JSON')
     # internal: one measurement
     parser.add_argument('--worker', choices=['official', 'ours'])
