@@ -16,7 +16,7 @@ device (the official code gets away with it only through SyncBN over 8
 GPUs). detectron2's DeepLab ASPP drops that norm for the same reason; a
 norm layer trained before can be folded into the conv exactly, which
 :func:`fold_legacy_image_pool` does when older checkpoints load
-(:func:`migrate_legacy_aspp_keys`, a load-state-dict pre-hook of the heads).
+(:class:`LegacyASPPKeysMixin`, a base of both heads).
 """
 from typing import Dict, Sequence
 
@@ -162,13 +162,19 @@ def fold_legacy_image_pool(state_dict: Dict[str, Tensor],
     state_dict[pool + 'conv.bias'] = bn['bias'] - bn['running_mean'] * scale
 
 
-def migrate_legacy_aspp_keys(head: nn.Module, state_dict: Dict[str, Tensor],
-                             prefix: str, *args) -> None:
-    """Load-state-dict pre-hook of a head with an ``aspp`` submodule.
+class LegacyASPPKeysMixin:
+    """Loads head checkpoints written before the ASPP became a module.
 
-    Registered with ``head.register_load_state_dict_pre_hook``; applies
-    :func:`fold_legacy_image_pool` with the ``eps`` of the head's
-    ``norm_cfg``.
+    Older checkpoints keep ``image_pool``, ``edge_branch`` and
+    ``aspp_modules`` directly on the head and a BatchNorm in the image-pool
+    branch; :func:`fold_legacy_image_pool` moves them under ``aspp.`` and
+    folds that norm (with the ``eps`` of the head's ``norm_cfg``) before the
+    head's own keys are read. ``_load_from_state_dict`` is the seam every
+    torch version calls for each module, parents before children.
     """
-    eps = (getattr(head, 'norm_cfg', None) or {}).get('eps', 1e-5)
-    fold_legacy_image_pool(state_dict, prefix, eps)
+
+    def _load_from_state_dict(self, state_dict: Dict[str, Tensor], prefix: str,
+                              *args, **kwargs) -> None:
+        eps = (getattr(self, 'norm_cfg', None) or {}).get('eps', 1e-5)
+        fold_legacy_image_pool(state_dict, prefix, eps)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

@@ -12,12 +12,13 @@ from torch import Tensor
 from ..necks.shape_stream_features import (ShapeStreamFeatures,
                                            as_shape_stream_features)
 from ..utils.config_checks import LabelCheckMixin
-from .edge_aware_aspp import EdgeAwareASPP, migrate_legacy_aspp_keys
+from .edge_aware_aspp import EdgeAwareASPP, LegacyASPPKeysMixin
 from .shape_stream_loss_mixin import ShapeStreamLossMixin
 
 
 @MODELS.register_module()
-class GSCNNHead(ShapeStreamLossMixin, LabelCheckMixin, BaseDecodeHead):
+class GSCNNHead(LegacyASPPKeysMixin, ShapeStreamLossMixin, LabelCheckMixin,
+                BaseDecodeHead):
     """Gated-SCNN: Gated Shape CNNs for Semantic Segmentation.
 
     This head is the fusion module and decoder of `Gated-SCNN
@@ -121,8 +122,6 @@ class GSCNNHead(ShapeStreamLossMixin, LabelCheckMixin, BaseDecodeHead):
                 **conv_kwargs) for i in range(num_convs)
         ])
         self._init_shape_stream_losses(loss_edge, loss_edge_att, loss_dual)
-        # Checkpoints from before EdgeAwareASPP load (keys moved, BN folded).
-        self.register_load_state_dict_pre_hook(migrate_legacy_aspp_keys)
 
     def feature_channels(self) -> List[Tuple[int, int]]:
         """(backbone feature index, channels) pairs this head expects

@@ -12,13 +12,13 @@ from ..necks.shape_stream_features import (ShapeStreamFeatures,
                                            as_shape_stream_features)
 from ..utils.config_checks import LabelCheckMixin
 from .edge_aware_aspp import (DepthwiseSeparableEdgeAwareASPP,
-                              migrate_legacy_aspp_keys)
+                              LegacyASPPKeysMixin)
 from .shape_stream_loss_mixin import ShapeStreamLossMixin
 
 
 @MODELS.register_module()
-class GSCNNSepASPPHead(ShapeStreamLossMixin, LabelCheckMixin,
-                       DepthwiseSeparableASPPHead):
+class GSCNNSepASPPHead(LegacyASPPKeysMixin, ShapeStreamLossMixin,
+                       LabelCheckMixin, DepthwiseSeparableASPPHead):
     """DeepLabV3+ head with the Gated-SCNN shape-stream fusion.
 
     mmseg's ``DepthwiseSeparableASPPHead`` (`DeepLabV3+
@@ -68,8 +68,6 @@ class GSCNNSepASPPHead(ShapeStreamLossMixin, LabelCheckMixin,
         self.bottleneck = ConvModule(
             self.aspp.out_channels, self.channels, 3, padding=1, **conv_kwargs)
         self._init_shape_stream_losses(loss_edge, loss_edge_att, loss_dual)
-        # Checkpoints from before EdgeAwareASPP load (keys moved, BN folded).
-        self.register_load_state_dict_pre_hook(migrate_legacy_aspp_keys)
 
     def feature_channels(self) -> List[Tuple[int, int]]:
         """(backbone feature index, channels) pairs this head expects

@@ -26,6 +26,7 @@ The official code ran Canny on the *normalised* tensor cast to uint8
 (GSCNN issue 22); here the images are in 0..255 (the segmentor undoes the
 data preprocessor's mean/std) and rounded to 8 bits, as Canny expects.
 """
+import importlib
 import math
 
 import numpy as np
@@ -42,9 +43,18 @@ HYSTERESIS_ITERS = 256
 BACKENDS = ('torch', 'opencv')
 
 
+def _is_compiling() -> bool:
+    """``torch.compiler.is_compiling()``, where torch has it (2.3+)."""
+    is_compiling = getattr(
+        getattr(torch, 'compiler', None), 'is_compiling', None)
+    if is_compiling is None:  # torch 2.0-2.2 keep it in torch._dynamo
+        is_compiling = importlib.import_module('torch._dynamo').is_compiling
+    return bool(is_compiling())
+
+
 def _is_tracing() -> bool:
     """True inside torch.export / dynamo, the ONNX exporters or jit."""
-    return (torch.compiler.is_compiling() or torch.jit.is_tracing()
+    return (_is_compiling() or torch.jit.is_tracing()
             or torch.onnx.is_in_onnx_export())
 
 
