@@ -12,6 +12,7 @@ import onnxscript  # noqa: F401  (the dynamo exporter needs it)
 import pytest
 import torch
 
+from ..export_support import HAS_DYNAMO_EXPORTER, NO_DYNAMO_REASON
 from ..tiny_runs import REPO_ROOT, load_script
 
 P2O = load_script('tools', 'deployment', 'pytorch2onnx.py')
@@ -61,36 +62,15 @@ def _module(family):
         model = P2O.build_model(
             osp.join(REPO_ROOT, 'configs', config), cfg_options=options)
         module = P2O.SegmentorTensorForward(model, SHAPE).eval()
-        skip = None
-        if family == 'gscnn':
-            skip = _gscnn_export_blocker(module)
-        _MODELS[family] = module, skip
-    module, skip = _MODELS[family]
-    if skip:
-        pytest.skip(skip)
-    return module
-
-
-def _gscnn_export_blocker(module):
-    """Why the shape-stream model cannot be exported yet, or None.
-
-    The traceable Canny image gradient comes with the Gated-SCNN export
-    work (branch wt-gscnn); until it is merged, torch.export fails (and the
-    legacy exporter would freeze one image's edges into the graph).
-    """
-    try:
-        with torch.no_grad():
-            torch.export.export(module, (P2O.make_inputs(SHAPE, seed=0), ))
-    except Exception as err:  # noqa: BLE001 - any failure is the reason
-        return ('Gated-SCNN export needs the traceable Canny of wt-gscnn '
-                f'(not merged): torch.export fails with '
-                f'{type(err).__name__}: {str(err).splitlines()[0][:200]}')
-    return None
+        _MODELS[family] = module
+    return _MODELS[family]
 
 
 @pytest.mark.parametrize('exporter', EXPORTS)
 @pytest.mark.parametrize('family', tuple(FAMILIES))
 def test_export_matches_pytorch_on_another_input(family, exporter, tmp_path):
+    if exporter != 'legacy' and not HAS_DYNAMO_EXPORTER:
+        pytest.skip(NO_DYNAMO_REASON)
     module = _module(family)
     example = P2O.make_inputs(SHAPE, seed=0)
     other = P2O.make_inputs(SHAPE, seed=1)

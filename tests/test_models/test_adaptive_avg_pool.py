@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from mmseg_ext.models.utils import AdaptiveAvgPool2d, bin_pooling_matrix
+from ..export_support import legacy_export_kwargs
 
 
 @pytest.mark.parametrize('size', [(7, 11), (5, 6), (13, 9), (1, 3), (4, 4)])
@@ -50,7 +51,7 @@ def test_legacy_onnx_export_of_non_divisible_bins(tmp_path):
     torch.onnx.export(
         model, (torch.randn(1, 4, 7, 11), ),
         path,
-        dynamo=False,
+        **legacy_export_kwargs(),
         opset_version=17)
     other = torch.randn(1, 4, 7, 11)
     session = ort.InferenceSession(path)

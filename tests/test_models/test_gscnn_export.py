@@ -11,6 +11,8 @@ import pytest
 import torch
 import torch.nn as nn
 
+from ..export_support import (HAS_DYNAMO_EXPORTER, NO_DYNAMO_REASON,
+                              legacy_export_kwargs, needs_dynamo_exporter)
 from .test_gscnn import MEAN, NUM_CLASSES, STD, _demo_scene, build_segmentor
 
 SIZE = (48, 64)
@@ -69,7 +71,7 @@ def test_legacy_onnx_export_runs_on_another_image(exported, tmp_path):
         torch.onnx.export(
             wrapper, (example, ),
             path,
-            dynamo=False,
+            **legacy_export_kwargs(),
             opset_version=17,
             input_names=['inputs'],
             output_names=['seg_logits'])
@@ -78,6 +80,7 @@ def test_legacy_onnx_export_runs_on_another_image(exported, tmp_path):
     _check(actual, expected)
 
 
+@needs_dynamo_exporter
 def test_torch_export_runs_on_another_image(exported):
     wrapper, example, other, expected = exported
     program = torch.export.export(wrapper, (example, ))
@@ -86,6 +89,7 @@ def test_torch_export_runs_on_another_image(exported):
     _check(actual.numpy(), expected)
 
 
+@needs_dynamo_exporter
 @pytest.mark.slow  # the dynamo exporter takes ~20 s on a shared CPU
 def test_dynamo_onnx_export_runs_on_another_image(exported, tmp_path):
     ort = pytest.importorskip('onnxruntime')
@@ -99,8 +103,11 @@ def test_dynamo_onnx_export_runs_on_another_image(exported, tmp_path):
     _check(actual, expected)
 
 
-def test_opencv_backend_refuses_to_be_traced():
+@pytest.mark.parametrize('tracer', ('jit', 'torch.export'))
+def test_opencv_backend_refuses_to_be_traced(tracer):
     from mmseg_ext.models.utils import CannyImageGradient
+    if tracer == 'torch.export' and not HAS_DYNAMO_EXPORTER:
+        pytest.skip(NO_DYNAMO_REASON)
+    trace = torch.jit.trace if tracer == 'jit' else torch.export.export
     with pytest.raises(RuntimeError, match="use image_gradient=dict"):
-        torch.export.export(
-            CannyImageGradient(backend='opencv'), (_image(0) * 50 + 100, ))
+        trace(CannyImageGradient(backend='opencv'), (_image(0) * 50 + 100, ))

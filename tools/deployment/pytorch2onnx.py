@@ -18,6 +18,7 @@ Example::
         refinenet.pth --shape 512 1024 --out refinenet.onnx
 """
 import argparse
+import inspect
 import os.path as osp
 import sys
 from typing import List, Optional, Sequence, Tuple
@@ -34,6 +35,10 @@ from mmseg.registry import MODELS
 import mmseg_ext  # noqa: F401  (registers modules, safe checkpoint loading)
 
 EXPORTERS = ('dynamo', 'legacy')
+#: Whether this torch's ``torch.onnx.export`` has the dynamo exporter (its
+#: ``dynamo`` argument; older torch has only the TorchScript one).
+HAS_DYNAMO_EXPORTER = 'dynamo' in inspect.signature(
+    torch.onnx.export).parameters
 
 
 class SegmentorTensorForward(nn.Module):
@@ -119,6 +124,12 @@ def export_onnx(module: nn.Module,
                          f'{exporter!r}')
     if opset < 17:
         raise ValueError(f'opset must be 17 or newer, got {opset}')
+    if exporter == 'dynamo' and not HAS_DYNAMO_EXPORTER:
+        raise ValueError(
+            f'torch {torch.__version__} has no dynamo ONNX exporter '
+            '(torch.onnx.export(dynamo=True)); use --legacy')
+    # Old torch has only the TorchScript exporter and no ``dynamo`` argument.
+    choice = dict(dynamo=exporter == 'dynamo') if HAS_DYNAMO_EXPORTER else {}
     with torch.no_grad():
         torch.onnx.export(
             module, (example, ),
@@ -126,7 +137,7 @@ def export_onnx(module: nn.Module,
             input_names=['input'],
             output_names=['seg_logits'],
             opset_version=opset,
-            dynamo=exporter == 'dynamo')
+            **choice)
 
 
 def make_inputs(shape: Sequence[int],
@@ -222,7 +233,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         dest='exporter',
         action='store_const',
         const='dynamo',
-        help='torch.export-based exporter (default)')
+        help='torch.export-based exporter (default where torch has it)')
     group.add_argument(
         '--legacy',
         dest='exporter',
@@ -244,7 +255,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         action=DictAction,
         help='override config settings, as in tools/train.py')
     args = parser.parse_args(argv)
-    args.exporter = args.exporter or 'dynamo'
+    args.exporter = args.exporter or ('dynamo'
+                                      if HAS_DYNAMO_EXPORTER else 'legacy')
     return args
 
 

@@ -196,10 +196,15 @@ class GatedShapeStream(BaseModule):
         edge_logits = self.edge_conv(x)
 
         # Max pooling over each stride x stride cell keeps one-pixel edges
-        # when the stream is coarser; ceil_mode gives exactly ``size``. (Not
-        # adaptive_max_pool2d: the dynamo ONNX exporter has no lowering.)
-        gradient = image_gradient if self.stride == 1 else F.max_pool2d(
-            image_gradient, self.stride, self.stride, ceil_mode=True)
+        # when the stream is coarser. The edge map is non-negative, so
+        # zero padding to a multiple of the stride gives exactly ``size``
+        # (not adaptive_max_pool2d or ceil_mode: some exporters lack them).
+        gradient = image_gradient
+        if self.stride > 1:
+            gradient = F.max_pool2d(
+                F.pad(gradient, (0, size[1] * self.stride - width, 0,
+                                 size[0] * self.stride - height)), self.stride,
+                self.stride)
         fused_edge = torch.sigmoid(
             self.gradient_fusion(
                 torch.cat([

@@ -28,6 +28,7 @@ data preprocessor's mean/std) and rounded to 8 bits, as Canny expects.
 """
 import importlib
 import math
+from typing import Callable
 
 import numpy as np
 import torch
@@ -43,13 +44,19 @@ HYSTERESIS_ITERS = 256
 BACKENDS = ('torch', 'opencv')
 
 
-def _is_compiling() -> bool:
-    """``torch.compiler.is_compiling()``, where torch has it (2.3+)."""
+def _resolve_is_compiling() -> Callable[[], bool]:
+    """``torch.compiler.is_compiling`` (torch 2.3+), else torch._dynamo's.
+
+    Resolved once at import: the tracer must not meet an import.
+    """
     is_compiling = getattr(
         getattr(torch, 'compiler', None), 'is_compiling', None)
     if is_compiling is None:  # torch 2.0-2.2 keep it in torch._dynamo
         is_compiling = importlib.import_module('torch._dynamo').is_compiling
-    return bool(is_compiling())
+    return is_compiling
+
+
+_is_compiling = _resolve_is_compiling()
 
 
 def _is_tracing() -> bool:
