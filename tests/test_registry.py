@@ -12,8 +12,7 @@ import mmseg_ext  # noqa: F401
 from .tiny_runs import REPO_ROOT
 
 EXPECTED = {
-    DATASETS:
-    [
+    DATASETS: [
         'ADE20K25Dataset', 'CamVidDataset', 'CheckedCityscapesDataset',
         'DemoCityscapesDataset'
     ],

@@ -65,7 +65,8 @@ train_dataloader = dict(
 tta_model = dict(type='ShapeStreamTTAModel')
 randomness = dict(seed=0)
 # Draw the predicted edge map beside image, ground truth and prediction
-# (validation pictures, inferencers, show_result_pyplot; docs/visualization.md).
+# (validation pictures, inferencers, show_result_pyplot;
+# docs/visualization.md).
 visualizer = dict(
     type='SideBySideSegVisualizer',
     vis_backends=[dict(type='LocalVisBackend')],

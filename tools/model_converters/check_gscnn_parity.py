@@ -39,6 +39,7 @@ from typing import Iterator, List
 
 import gscnn2mmseg
 import torch
+
 from conversion_checks import build_target_model
 from official_gscnn import (build_official, import_official, official_canny,
                             randomise_norm_layers)

@@ -41,6 +41,7 @@ import cv2
 import lwrefinenet2mmseg as lw
 import refinenet2mmseg as rf
 import torch
+
 from conversion_checks import build_target_model
 from parity_checks import compare, finish_report, own_outputs
 

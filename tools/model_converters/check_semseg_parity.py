@@ -40,9 +40,10 @@ from typing import Dict
 
 import torch
 import torch.nn as nn
+from semseg2mmseg import DEFAULT_CONFIG, convert_checked
+
 from conversion_checks import build_target_model
 from parity_checks import compare, finish_report, own_outputs
-from semseg2mmseg import DEFAULT_CONFIG, convert_checked
 
 #: semseg's tool/test.py normalisation, on RGB images in [0, 255].
 SEMSEG_MEAN = [0.485 * 255, 0.456 * 255, 0.406 * 255]

@@ -49,14 +49,14 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
 import torch
+
+from mmseg_ext.models.decode_heads.edge_aware_aspp import \
+    fold_legacy_image_pool
 from conversion_checks import (ConversionError, build_target_model,
                                check_against_model, config_path,
                                converter_arg_parser, load_checkpoint_file,
                                run_conversion, save_converted,
                                strip_module_prefix)
-
-from mmseg_ext.models.decode_heads.edge_aware_aspp import \
-    fold_legacy_image_pool
 
 DEFAULT_CONFIG = config_path('gscnn',
                              'gscnn_wrn38-d8_8xb1-65k_cityscapes-720x720.py')

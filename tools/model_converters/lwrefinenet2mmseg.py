@@ -25,6 +25,7 @@ from typing import Dict
 
 import refinenet2mmseg as rf
 import torch
+
 from conversion_checks import ConversionError, config_path, run_conversion
 
 DEFAULT_CONFIG = config_path(

@@ -48,6 +48,7 @@ from collections import OrderedDict
 from typing import Dict, List, Mapping, Optional, Tuple
 
 import torch
+
 from conversion_checks import (ConversionError, build_target_model,
                                check_against_model, config_path,
                                converter_arg_parser, load_checkpoint_file,
