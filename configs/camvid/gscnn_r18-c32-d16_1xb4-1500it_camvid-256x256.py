@@ -3,7 +3,7 @@
 # shared backbone and schedule of every configs/camvid/ model (README).
 _base_ = [
     '../_base_/models/gscnn_r50-d8.py',
-    '../_base_/mmseg_ext_runtime.py',
+    '../_base_/mmseg_ext_shape_stream_runtime.py',
     '../_base_/datasets/camvid.py',
     '../_base_/schedules/schedule_camvid.py',
 ]
@@ -53,10 +53,3 @@ train_dataloader = dict(
     dataset=dict(pipeline={{_base_.shape_stream_train_pipeline}}))
 tta_model = dict(type='ShapeStreamTTAModel')
 randomness = dict(seed=0)
-# Draw the predicted edge map beside image, ground truth and prediction
-# (validation pictures, inferencers, show_result_pyplot;
-# docs/visualization.md).
-visualizer = dict(
-    type='SideBySideSegVisualizer',
-    vis_backends=[dict(type='LocalVisBackend')],
-    name='visualizer')

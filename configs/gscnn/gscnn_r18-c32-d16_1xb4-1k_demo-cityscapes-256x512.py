@@ -4,7 +4,7 @@
 # works at 1/4 of the input resolution (the paper: full resolution).
 _base_ = [
     '../_base_/models/gscnn_r50-d8.py',
-    '../_base_/mmseg_ext_runtime.py',
+    '../_base_/mmseg_ext_shape_stream_runtime.py',
     '../_base_/datasets/demo_cityscapes.py',
     '../_base_/schedules/schedule_demo.py',
 ]
@@ -61,9 +61,3 @@ tta_model = dict(type='ShapeStreamTTAModel')
 default_hooks = dict(
     visualization=dict(type='SegVisualizationHook', draw=True, interval=12))
 randomness = dict(seed=0)
-# Draws the predicted edge map next to the prediction (test --show-dir,
-# validation pictures, inferencers, show_result_pyplot; docs/visualization.md).
-visualizer = dict(
-    type='SideBySideSegVisualizer',
-    vis_backends=[dict(type='LocalVisBackend')],
-    name='visualizer')

@@ -1,7 +1,7 @@
 _base_ = [
     '../_base_/models/gscnn_r50-d8.py',
     'mmseg::_base_/datasets/cityscapes.py',
-    '../_base_/mmseg_ext_runtime.py',
+    '../_base_/mmseg_ext_shape_stream_runtime.py',
     '../_base_/schedules/schedule_80k.py'
 ]
 custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
@@ -27,9 +27,3 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 # Flip/multi-scale TTA that also averages the edge maps.
 tta_model = dict(type='ShapeStreamTTAModel')
-# Draws the predicted edge map next to the prediction (test --show-dir,
-# validation pictures, inferencers, show_result_pyplot; docs/visualization.md).
-visualizer = dict(
-    type='SideBySideSegVisualizer',
-    vis_backends=[dict(type='LocalVisBackend')],
-    name='visualizer')
