@@ -74,10 +74,13 @@ def installed_versions(paths=None):
     return found
 
 
-def installed_mmcv(paths=None):
+def installed_mmcv(paths=None, found=None):
     """Name of the installed mmcv distribution ('mmcv', 'mmcv-lite') or None.
+
+    Args:
+        found (dict, optional): :func:`installed_versions` already read.
     """
-    found = installed_versions(paths)
+    found = installed_versions(paths) if found is None else found
     for name in ('mmcv', 'mmcv-full', 'mmcv-lite'):
         if name in found:
             return name
@@ -92,17 +95,19 @@ def _release(version):
     return tuple(parts)
 
 
-def torch_needs_numpy1(paths=None):
+def torch_needs_numpy1(paths=None, found=None):
     """Whether the installed torch was built against numpy 1."""
-    version = installed_versions(paths).get('torch')
+    found = installed_versions(paths) if found is None else found
+    version = found.get('torch')
     return version is not None and _release(version) < TORCH_NUMPY2_MIN
 
 
 def install_requires(paths=None):
     reqs = read_requirements('runtime.txt')
-    if installed_mmcv(paths) in (None, 'mmcv-lite'):
+    found = installed_versions(paths)  # read the site directories once
+    if installed_mmcv(found=found) in (None, 'mmcv-lite'):
         reqs.append('mmcv-lite==2.1.0')
-    if torch_needs_numpy1(paths):
+    if torch_needs_numpy1(found=found):
         reqs = [r for r in reqs if not r.startswith('numpy')]
         reqs.append('numpy<2')
     return reqs

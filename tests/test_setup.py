@@ -29,10 +29,10 @@ def test_detects_installed_mmcv_flavour(tmp_path):
 
 def test_requirements(monkeypatch):
     setup = _setup_module()
-    monkeypatch.setattr(setup, 'installed_mmcv', lambda paths=None: 'mmcv')
+    monkeypatch.setattr(setup, 'installed_mmcv', lambda **kw: 'mmcv')
     with_full = setup.install_requires()
     assert not any(r.startswith('mmcv') for r in with_full)
-    monkeypatch.setattr(setup, 'installed_mmcv', lambda paths=None: None)
+    monkeypatch.setattr(setup, 'installed_mmcv', lambda **kw: None)
     reqs = setup.install_requires()
     assert 'mmcv-lite==2.1.0' in reqs
     names = {r.split('<')[0].split('>')[0].split('=')[0] for r in reqs}

@@ -117,6 +117,10 @@ class RestrictedUnpickler(pickle.Unpickler):
     every other global goes through :meth:`find_class`.
     """
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._allowed = _restricted_globals()  # once per file, not per global
+
     def find_class(self, module: str, name: str) -> Any:
         # Protocol-2 pickles (torch.save's default) name Python 2 modules,
         # e.g. ``__builtin__``: map them as pickle.Unpickler itself does.
@@ -124,9 +128,8 @@ class RestrictedUnpickler(pickle.Unpickler):
             module, name = _compat_pickle.NAME_MAPPING[(module, name)]
         module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         key = f'{module}.{name}'
-        allowed = _restricted_globals()
-        if key in allowed:
-            return allowed[key]
+        if key in self._allowed:
+            return self._allowed[key]
         raise pickle.UnpicklingError(
             f'global {key!r} is not in the allowed set (PyTorch weights-only '
             'types, mmengine HistoryBuffer, numpy values)')
