@@ -66,7 +66,9 @@ def plot_curves(work_dir: str, out: Optional[str] = None) -> str:
                 ys,
                 marker='' if len(xs) > 30 else 'o',
                 markersize=3,
-                label=_short(key))
+                # the full key: 'BF@2px' and 'gscnn/BF@2px' are two
+                # protocols of one tolerance
+                label=key)
         ax.set_title(title)
         ax.set_xlabel('iteration')
         ax.set_ylabel(unit)

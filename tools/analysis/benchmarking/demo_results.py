@@ -86,8 +86,10 @@ def train_seconds_per_iter(work_dir: str) -> Optional[float]:
 def evaluate_checkpoint(config: str,
                         checkpoint: str,
                         work_dir: str,
-                        device: str = 'cpu') -> Tuple[dict, dict]:
-    """Test ``checkpoint`` on the config's test set with :data:`EVALUATOR`.
+                        device: str = 'cpu',
+                        evaluator: Optional[list] = None) -> Tuple[dict, dict]:
+    """Test ``checkpoint`` on the config's test set with ``evaluator``
+    (default :data:`EVALUATOR`).
 
     Returns:
         tuple: The metrics (``mIoU``, ``BF@1px``, ..., ``BIoU``) and facts
@@ -96,7 +98,8 @@ def evaluate_checkpoint(config: str,
     from mmengine.runner import Runner
     cfg = load_run_config(config, work_dir=work_dir)
     cfg.load_from = checkpoint
-    cfg.test_evaluator = copy.deepcopy(EVALUATOR)
+    cfg.test_evaluator = copy.deepcopy(EVALUATOR if evaluator is
+                                       None else evaluator)
     cfg.default_hooks.visualization = dict(
         type='SegVisualizationHook', draw=False)
     if device != 'cpu':
@@ -191,15 +194,22 @@ def _title(picture: np.ndarray, text: str) -> np.ndarray:
 def draw_predictions(runs: List[Tuple['DemoRun', str]],
                      indices: Sequence[int],
                      out_file: str,
-                     device: str = 'cpu') -> np.ndarray:
-    """One PNG: a column per val image, rows image, ground truth, then
+                     device: str = 'cpu',
+                     scale: float = 1.0,
+                     edges: bool = False) -> np.ndarray:
+    """One picture: a column per test image, rows image, ground truth, then
     each run's prediction, each row titled.
 
     Args:
         runs: ``(run, checkpoint)`` pairs.
         indices: Indices into the first run's test dataset.
-        out_file: PNG path.
+        out_file: Image path (PNG, or JPEG by its extension).
         device: Inference device.
+        scale: Size of each picture relative to the image (nearest
+            neighbour for label maps). Defaults to 1.
+        edges: Add a row with the edge map (``pred_edge_map``, dark =
+            boundary) under each run whose model predicts one. Defaults
+            to False.
 
     Returns:
         np.ndarray: The RGB picture written.
@@ -208,6 +218,8 @@ def draw_predictions(runs: List[Tuple['DemoRun', str]],
     from mmengine.registry import init_default_scope
     from mmseg.apis import inference_model, init_model
     from mmseg.registry import DATASETS
+
+    from mmseg_ext.visualization import edge_probabilities
 
     cfg = Config.fromfile(runs[0][0].config)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
@@ -224,14 +236,30 @@ def draw_predictions(runs: List[Tuple['DemoRun', str]],
     for run, checkpoint in runs:
         model = revert_sync_batchnorm(
             init_model(run.config, checkpoint, device=device))
-        preds = []
+        preds, edge_maps = [], []
         for info in infos:
             sample = inference_model(model, info['img_path'])
             pred = sample.pred_sem_seg.data[0].cpu().numpy()
             preds.append(_colorize(pred, palette))
+            if edges and 'pred_edge_map' in sample:
+                prob = edge_probabilities(
+                    sample.pred_edge_map, run.name, shape=pred.shape)
+                grey = np.round(255 * (1 - prob)).astype(np.uint8)
+                edge_maps.append(np.repeat(grey[..., None], 3, axis=2))
         rows.append((run.name, preds))
+        if edge_maps:
+            rows.append((f'{run.name}: edge map', edge_maps))
     blocks = []
     for name, pictures in rows:
+        if scale != 1.0:
+            # label maps keep their classes; photos and edge maps average
+            smooth = name == 'image' or name.endswith(': edge map')
+            interpolation = cv2.INTER_AREA if smooth else cv2.INTER_NEAREST
+            pictures = [
+                cv2.resize(
+                    p, (round(p.shape[1] * scale), round(p.shape[0] * scale)),
+                    interpolation=interpolation) for p in pictures
+            ]
         row = np.concatenate([
             np.pad(p, ((0, 0), (0, 4), (0, 0)), constant_values=255)
             for p in pictures

@@ -17,7 +17,7 @@ from typing import Dict, List, Tuple
 Series = Dict[str, List[Tuple[int, float]]]
 
 #: Training scalars kept from ``iter`` lines.
-TRAIN_KEYS = ('loss', 'time', 'data_time')
+TRAIN_KEYS = ('loss', 'decode.loss_ce', 'time', 'data_time')
 #: Bookkeeping fields of validation lines that are not metrics.
 _VAL_SKIP = ('step', 'time', 'data_time')
 
