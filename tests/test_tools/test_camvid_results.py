@@ -108,11 +108,19 @@ def test_best_checkpoint_and_wall_time(tmp_path):
     assert it == 1500 and path.endswith('best_mIoU_iter_1500.pth')
     log_dir = tmp_path / '20261206_151744'
     log_dir.mkdir()
+    # the log file's stamps (with the year), as mmengine writes them
     (log_dir / '20261206_151744.log').write_text(
-        '12/06 15:17:44 - mmengine - INFO - start\n'
+        '2026/12/06 15:17:44 - mmengine - INFO - start\n'
         'a continuation line without a stamp\n'
-        '12/06 15:40:14 - mmengine - INFO - end\n')
+        '2026/12/06 15:40:14 - mmengine - INFO - end\n')
     assert camvid.run_wall_seconds(str(tmp_path)) == 22 * 60 + 30
+    # a resumed launch adds its own span; console stamps (no year) parse
+    resumed = tmp_path / '20261206_160000'
+    resumed.mkdir()
+    (resumed / '20261206_160000.log').write_text(
+        '12/06 16:00:00 - mmengine - INFO - resume\n'
+        '12/06 16:01:00 - mmengine - INFO - end\n')
+    assert camvid.run_wall_seconds(str(tmp_path)) == 23 * 60 + 30
 
 
 def _result(name, seed, miou, bf2):

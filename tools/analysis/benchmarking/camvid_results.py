@@ -124,7 +124,14 @@ def val_score(work_dir: str, iteration: int, key: str = 'mIoU') -> float:
                      f'{iteration} in its scalar logs')
 
 
-_STAMP = re.compile(r'^(\d\d/\d\d \d\d:\d\d:\d\d) - mmengine')
+# mmengine's log file writes '2026/12/06 15:17:47 - mmengine - ...', its
+# console (and a redirected stdout) '12/06 15:17:47 - mmengine - ...'.
+_STAMP = re.compile(r'^((?:\d{4}/)?\d\d/\d\d \d\d:\d\d:\d\d) - mmengine')
+
+
+def _parse_stamp(text: str) -> datetime.datetime:
+    fmt = '%Y/%m/%d %H:%M:%S' if text.count('/') == 2 else '%m/%d %H:%M:%S'
+    return datetime.datetime.strptime(text, fmt)
 
 
 def run_wall_seconds(work_dir: str) -> Optional[float]:
@@ -139,9 +146,7 @@ def run_wall_seconds(work_dir: str) -> Optional[float]:
             for line in f:
                 match = _STAMP.match(line)
                 if match:
-                    stamps.append(
-                        datetime.datetime.strptime(
-                            match.group(1), '%m/%d %H:%M:%S'))
+                    stamps.append(_parse_stamp(match.group(1)))
         if len(stamps) >= 2:
             span = (stamps[-1] - stamps[0]).total_seconds()
             total += span if span >= 0 else span + 365 * 86400
