@@ -17,6 +17,7 @@ import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from mmseg_ext.apis import (enable_visualization, load_run_config,
                             parse_cfg_options, set_iou_output_dir)
 from mmseg_ext.engine import EdgeMapWriterHook
+from mmseg_ext.utils import close_distributed
 from mmseg_ext.visualization import EDGE_SUFFIX
 
 
@@ -88,6 +89,7 @@ def main() -> None:
             h for h in runner.hooks if isinstance(h, EdgeMapWriterHook))
         print(f'[mmseg_ext] prediction maps: {args.out} '
               f'({edge_writer.num_written} edge maps <image>{EDGE_SUFFIX})')
+    close_distributed()
 
 
 if __name__ == '__main__':

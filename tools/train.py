@@ -15,6 +15,7 @@ from mmengine.logging import print_log
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from mmseg_ext.apis import (finish_message, load_run_config, parse_cfg_options,
                             resolve_resume)
+from mmseg_ext.utils import close_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -76,6 +77,7 @@ def main() -> None:
         runner = RUNNERS.build(cfg)
     runner.train()
     finish_message(runner)
+    close_distributed()
 
 
 if __name__ == '__main__':

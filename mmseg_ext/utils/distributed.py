@@ -86,3 +86,23 @@ def setup_cpu_distributed(cfg: Config) -> bool:
                        cfg.get('find_unused_parameters', False))
     cfg.model_wrapper_cfg = wrapper
     return True
+
+
+def close_distributed() -> bool:
+    """Shut the default process group down in step on every rank.
+
+    Call it at the end of a run that finished on all ranks. Without it each
+    process tears its group down in the interpreter's exit; under gloo a
+    rank that still holds its connections when its peer has already gone
+    can abort (SIGABRT) after the work is done, and ``torchrun`` then
+    reports the whole job failed. A barrier first lets every rank arrive,
+    then each destroys its group (what PyTorch asks of every job).
+
+    Returns:
+        bool: True if a process group was open and is now closed.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return False
+    dist.barrier()
+    dist.destroy_process_group()
+    return True

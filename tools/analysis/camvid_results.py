@@ -60,8 +60,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--images',
         type=int,
         nargs='+',
-        default=[12, 103, 200],
-        help='test image indices of the figure')
+        default=[12, 23, 119],
+        help='test image indices of the figure (default: a bicyclist, '
+        'pedestrians and cars, poles)')
     parser.add_argument('--curves', help='PNG of the training curves')
     parser.add_argument(
         '--reuse',
