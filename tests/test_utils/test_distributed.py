@@ -10,8 +10,10 @@ from mmseg_ext.utils import (close_distributed, setup_cpu_distributed,
 def test_sync_bn_to_bn_reaches_nested_configs():
     cfg = dict(
         backbone=dict(norm_cfg=dict(type='SyncBN', requires_grad=True)),
-        heads=[dict(norm_cfg=dict(type='MMSyncBN')),
-               dict(norm_cfg=dict(type='GN', num_groups=4))])
+        heads=[
+            dict(norm_cfg=dict(type='MMSyncBN')),
+            dict(norm_cfg=dict(type='GN', num_groups=4))
+        ])
     out = sync_bn_to_bn(cfg)
     assert out['backbone']['norm_cfg'] == dict(type='BN', requires_grad=True)
     assert out['heads'][0]['norm_cfg']['type'] == 'BN'
