@@ -103,3 +103,19 @@ def test_one_line_switch_to_imagenet_weights(path, tmp_path):
         model = MODELS.build(cfg.model)
     # mmseg's resnet18_v1c: 11.2M parameters.
     assert sum(p.numel() for p in model.backbone.parameters()) == 11195744
+
+
+def test_refinenet_head_is_normalised_from_scratch():
+    """The RefineNetHead CamVid run without head batch-norm died in warm-up
+    (test mIoU 3.1, docs/camvid_results.md); the config must keep it."""
+    path = osp.join(REPO_ROOT, 'configs', 'camvid',
+                    'refinenet_r18-c32-d16_1xb4-1500it_camvid-256x256.py')
+    cfg = Config.fromfile(path)
+    assert cfg.model.pretrained is None  # from scratch
+    head = MODELS.build(cfg.model.decode_head)
+    norms = [m for m in head.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    # adapt conv + RCUs, fusion, CRP convs of every block are normalised
+    assert len(norms) >= 4 * 3, len(norms)
+    crp_conv = head.refine_blocks[0].crp
+    assert any(
+        isinstance(m, torch.nn.BatchNorm2d) for m in crp_conv.modules())

@@ -43,3 +43,18 @@ def test_metafiles_list_exactly_the_configs():
         assert sorted(listed) == on_disk, meta_path
         for collection in meta['Collections']:
             assert osp.isfile(osp.join(REPO_ROOT, collection['README']))
+
+
+def test_results_follow_mims_format():
+    """``Results`` (where a model has measured ones): a task, a dataset and
+    numeric metrics, as mim and OpenMMLab's model index read them."""
+    for meta_path in _index()['Import']:
+        for model in load(osp.join(REPO_ROOT, meta_path))['Models']:
+            for result in model.get('Results', []):
+                assert result['Task'] == 'Semantic Segmentation', model['Name']
+                assert result['Dataset'], model['Name']
+                assert result['Metrics'], model['Name']
+                for name, value in result['Metrics'].items():
+                    assert isinstance(value, (int, float)), (model['Name'],
+                                                             name)
+                    assert 0 <= value <= 100, (model['Name'], name)
