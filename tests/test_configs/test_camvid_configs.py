@@ -117,5 +117,4 @@ def test_refinenet_head_is_normalised_from_scratch():
     # adapt conv + RCUs, fusion, CRP convs of every block are normalised
     assert len(norms) >= 4 * 3, len(norms)
     crp_conv = head.refine_blocks[0].crp
-    assert any(
-        isinstance(m, torch.nn.BatchNorm2d) for m in crp_conv.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in crp_conv.modules())

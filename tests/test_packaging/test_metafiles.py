@@ -55,6 +55,6 @@ def test_results_follow_mims_format():
                 assert result['Dataset'], model['Name']
                 assert result['Metrics'], model['Name']
                 for name, value in result['Metrics'].items():
-                    assert isinstance(value, (int, float)), (model['Name'],
-                                                             name)
+                    assert isinstance(value,
+                                      (int, float)), (model['Name'], name)
                     assert 0 <= value <= 100, (model['Name'], name)
