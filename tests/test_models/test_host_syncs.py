@@ -42,27 +42,37 @@ FAMILIES = {
 }
 
 
-def build_model(config: str, device: str = 'cpu') -> torch.nn.Module:
-    """The model of a CamVid config, padded to :data:`SIZE`."""
+def build_model(config: str,
+                device: str = 'cpu',
+                size: tuple = SIZE) -> torch.nn.Module:
+    """The model of a CamVid config, padded to ``size``."""
     cfg = Config.fromfile(osp.join(CAMVID, config))
-    cfg.model.data_preprocessor.size = SIZE
+    cfg.model.data_preprocessor.size = size
     cfg.model.pretrained = None
     return MODELS.build(cfg.model).to(device)
 
 
-def make_data(num_classes: int = 11, batch: int = 2, seed: int = 0) -> dict:
-    """A random batch as ``PackSegInputs`` gives it (with edge maps)."""
+def make_data(num_classes: int = 11,
+              batch: int = 2,
+              seed: int = 0,
+              size: tuple = SIZE) -> dict:
+    """A random batch as ``PackSegInputs`` gives it (with edge maps): 4x4
+    blocks of random classes and an image that follows them, so that the
+    losses see boundaries as in real data."""
     rng = np.random.default_rng(seed)
     boundary = GenerateSegBoundary(radius=2)
     inputs, samples = [], []
+    block = np.ones((-(-size[0] // 4), -(-size[1] // 4)), dtype=np.int64)
     for _ in range(batch):
-        img = rng.integers(0, 256, (3, *SIZE), dtype=np.uint8)
-        label = rng.integers(0, num_classes, SIZE).astype(np.uint8)
+        label = np.kron(rng.integers(0, num_classes, (4, 4)), block)
+        label = label[:size[0], :size[1]].astype(np.uint8)
         label[:4] = 255
+        img = (label[None] * 20 + rng.integers(0, 40, (3, *size))).clip(
+            0, 255).astype(np.uint8)
         edge = boundary.transform({'gt_seg_map': label})['gt_edge_map']
         sample = SegDataSample(
             metainfo=dict(
-                img_shape=SIZE, ori_shape=SIZE, pad_shape=SIZE, flip=False))
+                img_shape=size, ori_shape=size, pad_shape=size, flip=False))
         sample.gt_sem_seg = PixelData(
             data=torch.from_numpy(label[None].astype(np.int64)))
         sample.gt_edge_map = PixelData(
