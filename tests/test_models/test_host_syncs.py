@@ -21,6 +21,7 @@ from mmseg.structures import SegDataSample
 
 from mmseg_ext.datasets.transforms import GenerateSegBoundary
 from mmseg_ext.models.utils import CannyImageGradient
+from ..tiny_runs import load_script
 from .host_syncs import count_host_syncs
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -144,16 +145,7 @@ def test_tensor_canny_has_no_host_sync():
 @pytest.mark.gpu
 @pytest.mark.parametrize('family', sorted(FAMILIES))
 def test_cuda_step_under_sync_debug_error(family):
+    gpu_check = load_script('tools', 'analysis', 'gpu_check.py')
     model = build_model(FAMILIES[family], 'cuda')
     wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3))
-    model.train_step(make_data(), wrapper)  # warm-up outside the check
-    torch.cuda.synchronize()
-    torch.cuda.set_sync_debug_mode('error')
-    try:
-        model.train_step(make_data(seed=1), wrapper)
-        with torch.no_grad():
-            model._run_forward(
-                model.data_preprocessor(make_data(seed=2), False),
-                mode='tensor')
-    finally:
-        torch.cuda.set_sync_debug_mode('default')
+    gpu_check.step_under_sync_debug(model, make_data(), wrapper)
