@@ -8,38 +8,26 @@ overflow skips the step: parameters unchanged, the scale halved.
 
 mmengine's wrapper refuses CPUs (it asserts a GPU, and its autocast allows
 only bf16 there), while torch 2.13 autocasts fp16 on CPU and has a CPU
-``GradScaler``. :class:`CpuFp16AmpOptimWrapper` is the wrapper with those
+``GradScaler``. :func:`CpuFp16AmpOptimWrapper` is the wrapper with those
 two CPU parts swapped in; its ``backward``/``step``/``update_params`` (loss
 scaling, unscaling, skipping) are mmengine's own, and ``train_step`` is
 mmseg's. On CUDA the gpu-marked test runs the unmodified wrapper.
 """
-import contextlib
-
 import pytest
 import torch
 from mmengine.optim import AmpOptimWrapper
 
+from ..tiny_runs import load_script
 from .test_host_syncs import FAMILIES, build_model, make_data
 
 SIZE = (128, 128)
 
 
-class CpuFp16AmpOptimWrapper(AmpOptimWrapper):
-    """``AmpOptimWrapper`` with torch's CPU ``GradScaler`` and CPU fp16
-    autocast."""
-
-    def __init__(self, optimizer, init_scale: float = 2.**16):
-        # skip AmpOptimWrapper.__init__'s GPU assertion only
-        super(AmpOptimWrapper, self).__init__(optimizer=optimizer)
-        self._scale_update_param = None
-        self.loss_scaler = torch.amp.GradScaler('cpu', init_scale=init_scale)
-        self.cast_dtype = torch.float16
-
-    @contextlib.contextmanager
-    def optim_context(self, model):
-        with super(AmpOptimWrapper, self).optim_context(model):
-            with torch.autocast('cpu', dtype=torch.float16):
-                yield
+def CpuFp16AmpOptimWrapper(optimizer, init_scale: float = 2.**16):
+    """mmengine's ``AmpOptimWrapper`` with torch's CPU ``GradScaler`` and
+    CPU fp16 autocast (``tools/analysis/gpu_check.py``)."""
+    tool = load_script('tools', 'analysis', 'gpu_check.py')
+    return tool.CpuAmpOptimWrapper(optimizer, torch.float16, init_scale)
 
 
 def _cpu_fp16_supported() -> bool:
