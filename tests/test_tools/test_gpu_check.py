@@ -34,3 +34,24 @@ def test_gpu_check_script_runs_every_part():
                            'gpu_check.sh')).read()
     assert '-m gpu' in script and 'gpu_check.py' in script
     assert '--nproc_per_node 2' in script
+
+
+@pytest.mark.slow
+def test_step_time_ratio_interleaves_rounds(tmp_path):
+    tool = load_script('tools', 'analysis', 'step_time_ratio.py')
+    camvid = osp.join(REPO_ROOT, 'configs', 'camvid')
+    configs = [
+        osp.join(camvid, name)
+        for name in ('deeplabv3plus_r18-c32-d16_1xb4-1500it_camvid-256x256.py',
+                     'gscnn_r18-c32-d16_1xb4-1500it_camvid-256x256.py')
+    ]
+    result = tool.main(configs + [
+        '--size', '32', '32', '--batch', '2', '--rounds', '3', '--num-classes',
+        '11', '--out',
+        str(tmp_path / 'r.json')
+    ])
+    base, gscnn = result['rows']
+    assert base['cpu_ratio'] == 1.0 and base['wall_ratio'] == 1.0
+    assert len(gscnn['cpu_all']) == 3 and gscnn['cpu_s'] > 0
+    with pytest.raises(SystemExit, match='rounds'):
+        tool.main(configs + ['--rounds', '2'])
