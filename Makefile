@@ -8,7 +8,7 @@ STAMP := $(VENV)/.mmseg_ext-installed
 DEMO_CONFIG ?= configs/demo/gscnn_r18-c32-d16_1xb4-500it_demo-cityscapes-256x512.py
 DEMO_WORK_DIR ?= work_dirs/demo
 
-.PHONY: demo test lint install test-stacks
+.PHONY: demo test lint install test-stacks gpu-check
 
 install: $(STAMP)
 
@@ -24,6 +24,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q -ra
+
+# On a CUDA machine: gpu-marked tests, GSCNN vs DeepLabV3+ training in
+# fp32/fp16/bf16 (it/s, memory, MFU), sync-debug step, 2-GPU DDP (< 8 min).
+gpu-check: $(STAMP)
+	PYTHON=$(PY) bash tools/analysis/gpu_check.sh
 
 lint: $(STAMP)
 	$(PY) -m flake8 mmseg_ext tools tests configs demo setup.py

@@ -259,13 +259,86 @@ def test_canny_hysteresis_bound():
 def test_canny_backends_and_bad_args():
     from mmseg_ext.models.utils import CannyImageGradient
     img = torch.from_numpy(_demo_scene(1, (40, 56))).permute(2, 0, 1)[None]
-    assert torch.equal(
-        CannyImageGradient(backend='opencv')(img.float()),
-        CannyImageGradient()(img.float()))
+    maps = [
+        CannyImageGradient(backend=backend)(img.float())
+        for backend in ('auto', 'torch', 'opencv')
+    ]
+    assert maps[0].sum() > 0
+    assert torch.equal(maps[0], maps[1]) and torch.equal(maps[0], maps[2])
     with pytest.raises(ValueError, match='backend must be one of'):
-        CannyImageGradient(backend='auto')
+        CannyImageGradient(backend='cuda')
     with pytest.raises(ValueError, match='hysteresis_iters'):
         CannyImageGradient(hysteresis_iters=None)
+
+
+def test_canny_auto_dispatch():
+    """'auto': cv2.Canny for eager CPU calls, tensor ops when traced."""
+    from mmseg_ext.models.utils import CannyImageGradient
+    from mmseg_ext.models.utils import image_gradient as module
+    gradient = CannyImageGradient()
+    img = torch.from_numpy(_demo_scene(2, (32, 48))).permute(2, 0,
+                                                             1)[None].float()
+    calls = []
+    original = module.opencv_canny_edges
+
+    def spy(*args):
+        calls.append(1)
+        return original(*args)
+
+    module.opencv_canny_edges = spy
+    try:
+        eager = gradient(img)
+        traced = torch.jit.trace(gradient, (img, ), check_trace=False)
+    finally:
+        module.opencv_canny_edges = original
+    assert len(calls) == 1  # the trace ran the tensor version
+    assert torch.equal(traced(img), eager)
+    assert not gradient.uses_opencv(img.to('meta'))
+    assert not CannyImageGradient(backend='torch').uses_opencv(img)
+    assert CannyImageGradient(backend='opencv').uses_opencv(img)
+
+
+@pytest.mark.parametrize('backend', ('auto', 'torch', 'opencv'))
+def test_configs_with_every_past_backend_build_and_agree(backend):
+    """Every value ``image_gradient.backend`` ever took ('auto' was the
+    first default, then 'torch') builds and gives the same edges."""
+    model = build_segmentor(
+        image_gradient=dict(
+            low_threshold=10., high_threshold=100., backend=backend))
+    assert model.image_gradient.backend == backend
+    img = torch.from_numpy(_demo_scene(3, (48, 64))).permute(2, 0,
+                                                             1)[None].float()
+    assert torch.equal(model.image_gradient(img), canny_edges(img, 10., 100.))
+
+
+def _camvid_frames(count):
+    import glob
+    import os.path as osp
+
+    import cv2
+    root = osp.join(
+        osp.dirname(osp.dirname(osp.dirname(__file__))), 'data', 'camvid',
+        'img_dir', 'val')
+    paths = sorted(glob.glob(osp.join(root, '*.png')))[:count]
+    return [cv2.imread(p) for p in paths]
+
+
+@pytest.mark.parametrize('source', ('camvid', 'demo'))
+def test_canny_tensor_and_cv2_maps_bit_identical(source):
+    """The two paths of backend='auto' give the same edges, at the
+    default bound, on real street photos (CamVid val frames, 360x480, when
+    the dataset is prepared) and on the demo scenes."""
+    if source == 'camvid':
+        images = _camvid_frames(4)
+        if not images:
+            pytest.skip('CamVid not prepared under data/camvid')
+    else:
+        images = [_demo_scene(seed, (256, 512)) for seed in range(3)]
+    for img in images:
+        batch = torch.from_numpy(img).permute(2, 0, 1)[None].float()
+        ref = opencv_canny_edges(batch)
+        assert ref.sum() > 100
+        assert torch.equal(canny_edges(batch), ref)
 
 
 def test_segmentor_unnormalises_before_canny():

@@ -89,8 +89,9 @@ def make_inputs(size, batch: int, num_classes: int, seed: int) -> dict:
     return dict(image=(rgb / 255. - mean) / std, labels=labels, edges=edges)
 
 
-def build_ours(converted: str, num_classes: int):
-    """Our model of :data:`CONFIG` with the converted checkpoint."""
+def build_ours(converted: str, num_classes: int, with_cp: bool = False):
+    """Our model of :data:`CONFIG` with the converted checkpoint
+    (``with_cp``: checkpointing in the backbone, stream and head)."""
     import mmseg_ext  # noqa: F401  # isort: skip  (registers, before mmseg)
     from mmengine.config import Config
     from mmengine.model import revert_sync_batchnorm
@@ -100,6 +101,8 @@ def build_ours(converted: str, num_classes: int):
     register_all_modules()
     cfg = Config.fromfile(CONFIG)
     cfg.model.decode_head.num_classes = num_classes
+    for part in ('backbone', 'neck', 'decode_head'):
+        cfg.model[part].with_cp = with_cp
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
     load_checkpoint(model, converted, map_location='cpu', strict=True)
     return model
@@ -183,7 +186,8 @@ def worker(args: argparse.Namespace) -> dict:
             official_step(official, data, args.mode)
             official.zero_grad(set_to_none=True)
     else:
-        ours = build_ours(args.weights + '.converted', args.num_classes)
+        ours = build_ours(args.weights + '.converted', args.num_classes,
+                          args.with_cp)
 
         def step():
             ours_step(ours, data, args.mode)
@@ -252,7 +256,8 @@ def run_worker(args: argparse.Namespace, impl: str, mode: str,
         str(args.seed), '--threads',
         str(args.threads), '--mode', mode, '--worker', impl, '--weights',
         weights
-    ] + (['--profile'] if args.profile else [])
+    ] + (['--profile'] if args.profile else []) + (['--with-cp']
+                                                   if args.with_cp else [])
     # A fixed mmap threshold: every large buffer is unmapped when freed, so
     # the resident memory follows the live tensors (glibc's adaptive
     # threshold keeps freed buffers of up to 32 MiB in the heap otherwise).
@@ -314,6 +319,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='also profile a third step of each run (self CPU time of the '
         'top operators, in the JSON)')
+    parser.add_argument(
+        '--with-cp',
+        action='store_true',
+        help='ours with with_cp=True in the backbone, shape stream and head')
     parser.add_argument('--out', help='also write the figures as JSON')
     # internal: one measurement
     parser.add_argument('--worker', choices=['official', 'ours'])
@@ -329,6 +338,7 @@ def main(argv=None) -> int:
         return 0
     report = dict(
         input=[args.batch, 3, *args.size],
+        with_cp=args.with_cp,
         threads=args.threads,
         cpu=os.cpu_count(),
         torch=torch.__version__)

@@ -25,13 +25,14 @@ model = dict(
         norm_eval=False,
         style='pytorch',
         contract_dilation=True),
-    # Image gradients (paper: Canny), on the un-normalised image, as
-    # traceable tensor ops; hysteresis runs a fixed number of steps
-    # (agreement with cv2.Canny per bound: configs/gscnn/README.md).
+    # Image gradients (paper: Canny), on the un-normalised image: cv2.Canny
+    # on CPU tensors, traceable tensor ops on GPUs and in exported graphs,
+    # whose hysteresis runs a fixed number of steps (agreement with
+    # cv2.Canny per bound: configs/gscnn/README.md).
     image_gradient=dict(
         low_threshold=10.,
         high_threshold=100.,
-        backend='torch',
+        backend='auto',
         hysteresis_iters=256),
     neck=dict(
         type='GatedShapeStream',

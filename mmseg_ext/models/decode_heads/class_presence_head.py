@@ -36,11 +36,12 @@ def class_presence_targets(labels: Union[Tensor, Sequence[Tensor]],
     check_label_values(owner, list(labels), num_classes, ignore_index)
     targets = []
     for label in labels:
-        ids = torch.unique(label).long()
-        ids = ids[ids != ignore_index]
-        present = torch.zeros(num_classes, device=label.device)
-        present[ids] = 1.
-        targets.append(present)
+        # ignored pixels go to an extra slot K, dropped below: fixed
+        # shapes, no host round trip (unlike torch.unique)
+        ids = torch.where(label == ignore_index, num_classes,
+                          label).reshape(-1).long()
+        present = torch.zeros(num_classes + 1, device=label.device)
+        targets.append(present.index_fill_(0, ids, 1.)[:num_classes])
     return torch.stack(targets)
 
 
@@ -145,8 +146,12 @@ class ClassPresenceHead(BaseDecodeHead):
             type(self).__name__).to(logits)
         losses = dict()
         for loss_decode in self._losses():
+            # the mean over all (image, class) pairs, given as avg_factor:
+            # mmseg's avg_non_ignore would count them with a host sync
+            extra = dict(avg_factor=targets.numel()) if getattr(
+                loss_decode, 'reduction', None) == 'mean' else {}
             value = loss_decode(
-                logits, targets, ignore_index=self.ignore_index)
+                logits, targets, ignore_index=self.ignore_index, **extra)
             name = loss_decode.loss_name
             losses[name] = losses[name] + value if name in losses else value
         correct = (logits.detach() > 0) == targets.bool()

@@ -29,6 +29,8 @@ from mmseg.models.decode_heads.sep_aspp_head import \
 from mmseg.models.utils import resize
 from torch import Tensor
 
+from ..utils.checkpointing import maybe_checkpoint
+
 
 class EdgeAwareASPP(nn.Module):
     """ASPP branches plus Gated-SCNN's edge branch.
@@ -45,6 +47,9 @@ class EdgeAwareASPP(nn.Module):
         act_cfg (dict): Config of activations.
         align_corners (bool): ``align_corners`` of the edge map's resize to
             the ASPP input. Default: False.
+        with_cp (bool): Gradient checkpointing of the whole module
+            (mmseg's ``with_cp``): its branches' activations are recomputed
+            in backward instead of stored. Default: False.
     """
 
     def __init__(self,
@@ -54,13 +59,15 @@ class EdgeAwareASPP(nn.Module):
                  conv_cfg=None,
                  norm_cfg=None,
                  act_cfg=dict(type='ReLU'),
-                 align_corners: bool = False):
+                 align_corners: bool = False,
+                 with_cp: bool = False):
         super().__init__()
         if not dilations:
             raise ValueError(f'{type(self).__name__}: at least one dilation '
                              f'needed, got {dilations}')
         self.dilations = tuple(dilations)
         self.align_corners = align_corners
+        self.with_cp = with_cp
         self.out_channels = (len(self.dilations) + 2) * channels
         self.image_pool = nn.Sequential(
             nn.AdaptiveAvgPool2d(1),
@@ -101,6 +108,10 @@ class EdgeAwareASPP(nn.Module):
             Tensor: (N, out_channels, h, w), in the order image pooling,
             edge, dilated branches (the official concatenation order).
         """
+        return maybe_checkpoint(
+            self._branches, x, fused_edge, with_cp=self.with_cp)
+
+    def _branches(self, x: Tensor, fused_edge: Tensor) -> Tensor:
         size = x.shape[2:]
         pooled = self.image_pool(x).expand(-1, -1, *size)
         edge = resize(

@@ -11,6 +11,7 @@ from torch import Tensor
 
 from ..necks.shape_stream_features import (ShapeStreamFeatures,
                                            as_shape_stream_features)
+from ..utils.checkpointing import maybe_checkpoint
 from ..utils.config_checks import LabelCheckMixin
 from .edge_aware_aspp import EdgeAwareASPP, LegacyASPPKeysMixin
 from .shape_stream_loss_mixin import ShapeStreamLossMixin
@@ -57,6 +58,9 @@ class GSCNNHead(LegacyASPPKeysMixin, ShapeStreamLossMixin, LabelCheckMixin,
             Default: ``EdgeAttentionLoss`` with threshold 0.8, weight 1.
         loss_dual (dict, optional): Dual-task loss (``lambda_3``).
             Default: ``DualTaskLoss`` with weight 1.
+        with_cp (bool): Gradient checkpointing (mmseg's ``with_cp``) of the
+            ASPP and of the decoder at the fine resolution: less training
+            memory for a recomputation in backward. Default: False.
         **kwargs: ``BaseDecodeHead`` arguments (``in_channels`` and
             ``in_index`` of the ASPP input, ``channels``...).
     """
@@ -74,8 +78,10 @@ class GSCNNHead(LegacyASPPKeysMixin, ShapeStreamLossMixin, LabelCheckMixin,
                      type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0),
                  loss_dual: Optional[dict] = dict(
                      type='DualTaskLoss', loss_weight=1.0),
+                 with_cp: bool = False,
                  **kwargs):
         super().__init__(**kwargs)
+        self.with_cp = with_cp
         if not isinstance(self.in_channels, int):
             raise ValueError(
                 'GSCNNHead takes one ASPP input: in_channels must be an int '
@@ -96,6 +102,7 @@ class GSCNNHead(LegacyASPPKeysMixin, ShapeStreamLossMixin, LabelCheckMixin,
             self.in_channels,
             self.channels,
             align_corners=self.inner_align_corners,
+            with_cp=with_cp,
             **conv_kwargs)
         self.aspp_bottleneck = ConvModule(
             self.aspp.out_channels,
@@ -137,8 +144,17 @@ class GSCNNHead(LegacyASPPKeysMixin, ShapeStreamLossMixin, LabelCheckMixin,
         """
         inputs = as_shape_stream_features(inputs, type(self).__name__)
         x = self._transform_inputs(inputs)
-        out = self.aspp_bottleneck(self.aspp(x, inputs.fused_edge))
-        fine = self.fine_bottleneck(inputs[self.fine_in_index])
+        out = self.aspp(x, inputs.fused_edge)
+        return maybe_checkpoint(
+            self._decode,
+            out,
+            inputs[self.fine_in_index],
+            with_cp=self.with_cp)
+
+    def _decode(self, aspp_out: Tensor, fine_in: Tensor) -> Tensor:
+        """ASPP output and fine features -> decoder features."""
+        out = self.aspp_bottleneck(aspp_out)
+        fine = self.fine_bottleneck(fine_in)
         out = resize(
             out,
             size=fine.shape[2:],

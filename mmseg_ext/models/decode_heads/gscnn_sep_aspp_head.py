@@ -10,6 +10,7 @@ from torch import Tensor
 
 from ..necks.shape_stream_features import (ShapeStreamFeatures,
                                            as_shape_stream_features)
+from ..utils.checkpointing import maybe_checkpoint
 from ..utils.config_checks import LabelCheckMixin
 from .edge_aware_aspp import (DepthwiseSeparableEdgeAwareASPP,
                               LegacyASPPKeysMixin)
@@ -41,6 +42,9 @@ class GSCNNSepASPPHead(LegacyASPPKeysMixin, ShapeStreamLossMixin,
             ``EdgeAttentionLoss`` with threshold 0.8, weight 1.
         loss_dual (dict, optional): Dual-task loss. Default:
             ``DualTaskLoss`` with weight 1.
+        with_cp (bool): Gradient checkpointing (mmseg's ``with_cp``) of the
+            ASPP and of the decoder at the ``c1`` resolution. Default:
+            False.
         **kwargs: ``DepthwiseSeparableASPPHead`` arguments.
     """
 
@@ -51,8 +55,10 @@ class GSCNNSepASPPHead(LegacyASPPKeysMixin, ShapeStreamLossMixin,
                      type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0),
                  loss_dual: Optional[dict] = dict(
                      type='DualTaskLoss', loss_weight=1.0),
+                 with_cp: bool = False,
                  **kwargs):
         super().__init__(**kwargs)
+        self.with_cp = with_cp
         # The swapped submodule: ASPPHead's image pool + dilated branches.
         del self.image_pool, self.aspp_modules
         conv_kwargs = dict(
@@ -64,6 +70,7 @@ class GSCNNSepASPPHead(LegacyASPPKeysMixin, ShapeStreamLossMixin,
             self.in_channels,
             self.channels,
             align_corners=self.align_corners,
+            with_cp=with_cp,
             **conv_kwargs)
         self.bottleneck = ConvModule(
             self.aspp.out_channels, self.channels, 3, padding=1, **conv_kwargs)
@@ -82,9 +89,17 @@ class GSCNNSepASPPHead(LegacyASPPKeysMixin, ShapeStreamLossMixin,
         ``GatedShapeStream`` output."""
         inputs = as_shape_stream_features(inputs, type(self).__name__)
         x = self._transform_inputs(inputs)
-        output = self.bottleneck(self.aspp(x, inputs.fused_edge))
+        return maybe_checkpoint(
+            self._decode,
+            self.aspp(x, inputs.fused_edge),
+            inputs[0],
+            with_cp=self.with_cp)
+
+    def _decode(self, aspp_out: Tensor, c1: Tensor) -> Tensor:
+        """ASPP output and ``c1`` features -> seg logits."""
+        output = self.bottleneck(aspp_out)
         if self.c1_bottleneck is not None:
-            c1_output = self.c1_bottleneck(inputs[0])
+            c1_output = self.c1_bottleneck(c1)
             output = resize(
                 output,
                 size=c1_output.shape[2:],

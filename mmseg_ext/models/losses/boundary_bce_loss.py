@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils.config_checks import assert_on_device
 from .boundary_loss_utils import autocast_disabled, check_4d, resize_to
 
 
@@ -60,9 +61,10 @@ def boundary_bce_loss(edge_logits: Tensor,
     positive = edge_target == 1
     negative = edge_target == 0
     valid = positive | negative
-    if bool(((edge_target != ignore_index) & ~valid).any()):
-        raise ValueError(f'{owner}: edge_target holds values other than 0, '
-                         f'1 and the ignore index {ignore_index}.')
+    message = (f'{owner}: edge_target holds values other than 0, 1 and '
+               f'the ignore index {ignore_index}.')
+    assert_on_device(((edge_target == ignore_index) | valid).all(), message,
+                     lambda: ValueError(message))
     with autocast_disabled(edge_logits):
         logits = resize_to(edge_logits.float(), edge_target.shape[2:])
         num_pos = positive.sum().float()

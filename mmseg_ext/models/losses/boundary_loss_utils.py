@@ -48,16 +48,3 @@ def label_map(label: Tensor, batch_size: int, owner: str) -> Tensor:
         raise TypeError(f'{owner}: the label must be an integer tensor, '
                         f'got {label.dtype}.')
     return label.long()
-
-
-def check_class_ids(label: Tensor, num_classes: int, ignore_index: int,
-                    owner: str) -> None:
-    """Raise a clear error on ids outside ``[0, num_classes)``."""
-    ids = label[label != ignore_index]
-    if ids.numel() == 0:
-        return
-    low, high = torch.stack(torch.aminmax(ids)).tolist()
-    if low < 0 or high >= num_classes:
-        raise ValueError(
-            f'{owner}: label ids must be in [0, {num_classes}) or the '
-            f'ignore index {ignore_index}, got ids in [{low}, {high}].')

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .boundary_loss_utils import (autocast_disabled, check_4d, check_class_ids,
-                                  label_map, resize_to)
+from .boundary_loss_utils import (autocast_disabled, check_4d, label_map,
+                                  resize_to)
 from .boundary_potential import boundary_potential
 
 
@@ -81,7 +81,8 @@ def dual_task_loss(seg_logits: Tensor,
     Args:
         seg_logits (Tensor): ``(N, C, H', W')`` segmentation logits;
             resized bilinearly to the label size if needed.
-        seg_label (Tensor): ``(N, H, W)`` (or ``(N, 1, H, W)``) class ids.
+        seg_label (Tensor): ``(N, H, W)`` (or ``(N, 1, H, W)``) class ids,
+            checked once per step by the head (``LabelCheckMixin``).
         tau (float): Gumbel-softmax temperature :math:`\\tau`.
         smooth_radius (int): Triangle-filter radius ``r`` (``convTri``).
         boundary_threshold (float): ``t``: a normalised boundary value
@@ -106,8 +107,6 @@ def dual_task_loss(seg_logits: Tensor,
     owner = 'DualTaskLoss'
     check_4d(seg_logits, 'seg_logits', owner)
     label = label_map(seg_label, seg_logits.shape[0], owner)
-    num_classes = seg_logits.shape[1]
-    check_class_ids(label, num_classes, ignore_index, owner)
     if scale_factor != 1.0:
         label = scale_label(label, scale_factor)
     with autocast_disabled(seg_logits):

@@ -8,61 +8,8 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .boundary_loss_utils import (autocast_disabled, check_4d, check_class_ids,
-                                  label_map, resize_to)
-
-
-def _grid_coordinate(index: Tensor, length: int, align_corners: bool,
-                     dtype: torch.dtype) -> Tensor:
-    """``grid_sample`` coordinate in [-1, 1] of pixel ``index`` of a
-    ``length``-pixel axis, as ``F.interpolate`` maps output pixels."""
-    index = index.to(dtype)
-    if align_corners:
-        return 2.0 * index / max(length - 1, 1) - 1.0
-    return 2.0 * (index + 0.5) / length - 1.0
-
-
-def sample_selected(logits: Tensor, selected: Tensor,
-                    align_corners: bool) -> Tensor:
-    """Logits bilinearly resized to the mask's size, at its true pixels.
-
-    Equal to ``resize(logits, selected.shape[1:])`` followed by indexing
-    with ``selected`` (the bilinear ``F.interpolate``), but it samples only
-    the selected pixels: for sparse boundary masks a fraction of the cost
-    of resizing all ``C`` channels to the label size (forward and
-    backward).
-
-    Args:
-        logits (Tensor): ``(N, C, h, w)`` float logits.
-        selected (Tensor): ``(N, H, W)`` bool mask.
-        align_corners (bool): As in ``F.interpolate``.
-
-    Returns:
-        Tensor: ``(S, C)``, ``S = selected.sum()``, in the order of
-        ``selected.nonzero()``.
-    """
-    height, width = selected.shape[1:]
-    if tuple(logits.shape[2:]) == (height, width):
-        return logits.permute(0, 2, 3, 1)[selected]
-    batch, row, col = selected.nonzero(as_tuple=True)
-    if batch.numel() == 0:
-        return logits.new_zeros(0, logits.shape[1])
-    counts = selected.flatten(1).sum(1)
-    # slot of each point among its image's points
-    slot = torch.arange(batch.numel(), device=batch.device) \
-        - (counts.cumsum(0) - counts)[batch]
-    grid = logits.new_zeros(logits.shape[0], 1, int(counts.max()), 2)
-    grid[batch, 0, slot, 0] = _grid_coordinate(col, width, align_corners,
-                                               grid.dtype)
-    grid[batch, 0, slot, 1] = _grid_coordinate(row, height, align_corners,
-                                               grid.dtype)
-    sampled = F.grid_sample(
-        logits,
-        grid,
-        mode='bilinear',
-        padding_mode='border',
-        align_corners=align_corners)  # (N, C, 1, max count)
-    return sampled[:, :, 0].permute(0, 2, 1)[batch, slot]
+from .boundary_loss_utils import (autocast_disabled, check_4d, label_map,
+                                  resize_to)
 
 
 def edge_attention_loss(seg_logits: Tensor,
@@ -89,8 +36,12 @@ def edge_attention_loss(seg_logits: Tensor,
     the official code: no gradient flows into ``edge_logits``; the loss
     trains the segmentation on the predicted boundaries only. When
     :math:`S` is empty the loss is 0 (the official code returns NaN).
-    The logits are sampled bilinearly at the pixels of :math:`S` only
-    (:func:`sample_selected`), not resized whole to the label size.
+    :math:`S` is applied as a mask on the dense per-pixel CE (sum over
+    :math:`S`, divided by :math:`\\max(|S|, 1)`), not by gathering its
+    pixels: the step keeps fixed shapes and never reads :math:`|S|` back
+    to the host. Label ids are checked once per step by the head
+    (``LabelCheckMixin``) and the data pipeline (``CheckSegMap``), not
+    here.
 
     Args:
         seg_logits (Tensor): ``(N, C, H', W')`` segmentation logits;
@@ -115,18 +66,18 @@ def edge_attention_loss(seg_logits: Tensor,
         raise ValueError(
             f'{owner}: edge_logits must be (N, 1, H, W) with N = '
             f'{seg_logits.shape[0]}, got {tuple(edge_logits.shape)}.')
-    check_class_ids(label, seg_logits.shape[1], ignore_index, owner)
     with autocast_disabled(seg_logits):
         with torch.no_grad():
             edge = resize_to(edge_logits.detach().float(), label.shape[1:],
                              align_corners)
             selected = (edge[:, 0].sigmoid() > threshold) \
                 & (label != ignore_index)
-        logits = sample_selected(seg_logits.float(), selected, align_corners)
-        if logits.shape[0] == 0:
-            # an empty selection gives a 0 that is still part of the graph
-            return seg_logits.float().sum() * 0.0
-        return F.cross_entropy(logits, label[selected])
+            target = torch.where(selected, label, ignore_index)
+        logits = resize_to(seg_logits.float(), label.shape[1:], align_corners)
+        # summed over S only (an empty S gives a 0 still in the graph)
+        loss = F.cross_entropy(
+            logits, target, ignore_index=ignore_index, reduction='sum')
+        return loss / selected.sum().clamp(min=1)
 
 
 @MODELS.register_module()

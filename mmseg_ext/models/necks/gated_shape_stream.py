@@ -20,6 +20,7 @@ from mmseg.models.backbones.resnet import BasicBlock
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils.checkpointing import maybe_checkpoint
 from .gated_conv import GatedConv
 from .shape_stream_features import ShapeStreamFeatures
 
@@ -63,6 +64,10 @@ class GatedShapeStream(BaseModule):
         norm_cfg (dict, optional): Config of norm layers.
             Default: ``dict(type='BN')``.
         act_cfg (dict): Config of activations. Default: ``dict(type='ReLU')``.
+        with_cp (bool): Gradient checkpointing of each stage (residual
+            block, 1x1 conv, side output, gated conv), mmseg's ``with_cp``:
+            the full-resolution activations are recomputed in backward
+            instead of stored. Default: False.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -78,6 +83,7 @@ class GatedShapeStream(BaseModule):
                  conv_cfg: Optional[dict] = None,
                  norm_cfg: Optional[dict] = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         in_channels, in_index = list(in_channels), list(in_index)
@@ -101,6 +107,7 @@ class GatedShapeStream(BaseModule):
         self.channels = channels
         self.stride = stride
         self.align_corners = align_corners
+        self.with_cp = with_cp
 
         width = in_channels[stream_index]
         self.stream_input_conv = None
@@ -149,6 +156,14 @@ class GatedShapeStream(BaseModule):
         # Inputs: (sigmoid(edge_logits), image_gradient).
         self.gradient_fusion = nn.Conv2d(2, 1, 1, bias=False)
 
+    def _stage(self, i: int, x: Tensor, side: Tensor) -> Tensor:
+        """Stage ``i`` on the (N, C, h, w) stream ``x``, gated by backbone
+        output ``side`` (resized to (h, w) after its 1x1 conv)."""
+        x = self.reduce_convs[i](self.res_blocks[i](x))
+        gate = _resize(self.side_convs[i](side), x.shape[2:],
+                       self.align_corners)
+        return self.gates[i](x, gate)
+
     def forward(self, inputs: Sequence[Tensor],
                 image_gradient: Tensor) -> ShapeStreamFeatures:
         """Run the shape stream.
@@ -189,10 +204,8 @@ class GatedShapeStream(BaseModule):
             x = self.stream_input_conv(x)
         x = _resize(x, size, self.align_corners)
         for i, idx in enumerate(self.in_index):
-            x = self.reduce_convs[i](self.res_blocks[i](x))
-            gate = _resize(self.side_convs[i](inputs[idx]), size,
-                           self.align_corners)
-            x = self.gates[i](x, gate)
+            x = maybe_checkpoint(
+                self._stage, i, x, inputs[idx], with_cp=self.with_cp)
         edge_logits = self.edge_conv(x)
 
         # Max pooling over each stride x stride cell keeps one-pixel edges

@@ -4,14 +4,15 @@
 Each check lives here once. The heads call them at build time
 (:func:`check_in_index_length`), at every forward
 (:func:`check_input_channels`, :func:`check_stages_finest_first`: a few
-shape comparisons) and in their loss path (:func:`check_label_values`), so
+shape comparisons) and in their loss path (:func:`check_label_values`, a
+device-side assertion: no host round trip), so
 a bad config fails with a message that names the module, the key and the
 expected vs actual value whether or not the ``ModelDataCheckHook`` is
 enabled. The hook reuses
 :func:`check_head_channels` (the same per-head channel check on a probe
 forward) and adds the dataset-level :func:`check_num_classes`.
 """
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -135,6 +136,28 @@ def check_stages_finest_first(head: nn.Module,
                 '16, 32), so reverse in_index and in_channels')
 
 
+def assert_on_device(ok: Tensor, message: str,
+                     error: Callable[[], Exception]) -> None:
+    """Fail when the bool scalar ``ok`` is False, without a host sync.
+
+    ``torch._assert_async`` raises at once on a CPU tensor; there the
+    failure becomes ``error()`` (built only when failing, so it may read
+    values back). On a CUDA tensor it is a device-side assert with
+    ``message``, reported by the next synchronising call: the step never
+    waits for the verdict.
+
+    Args:
+        ok (Tensor): A 0-dim bool tensor, True when the input is valid.
+        message (str): The assertion message.
+        error (Callable[[], Exception]): Builds the exception raised on
+            CPU tensors.
+    """
+    try:
+        torch._assert_async(ok, message)
+    except RuntimeError:
+        raise error() from None
+
+
 def check_label_values(owner: str,
                        labels: Union[Tensor, Sequence[Tensor]],
                        num_classes: int,
@@ -144,9 +167,13 @@ def check_label_values(owner: str,
     Without it, a dataset with more classes than the head's ``num_classes``
     fails inside the loss with torch's ``Target 10 is out of bounds`` (on
     CPU) or a device-side assert (on CUDA), naming neither. Heads call it
-    in their loss path, e.g.
-    ``check_label_values(type(self).__name__, labels, self.num_classes,
-    self.ignore_index)``.
+    once per step in their loss path (:class:`LabelCheckMixin`); the data
+    pipeline checks the label files themselves (``CheckSegMap``).
+
+    The test runs on the labels' device without a host round trip
+    (:func:`assert_on_device`): on CPU tensors the error below names the
+    offending values; on CUDA tensors a device-side assert carries the
+    message.
 
     Args:
         owner (str): The module whose loss gets the labels (its class name).
@@ -156,28 +183,36 @@ def check_label_values(owner: str,
         ignore_index (int): The label that is ignored. Default 255.
 
     Raises:
-        ConfigMismatchError: Naming the module, ``num_classes`` and the
-            offending label values.
+        ConfigMismatchError: Naming the module, ``num_classes`` and (CPU)
+            the offending label values.
     """
     if isinstance(labels, Tensor):
         labels = [labels]
     flat = torch.cat([label.reshape(-1) for label in labels])
     bad = (flat != ignore_index) & ((flat < 0) | (flat >= num_classes))
-    if bool(bad.any()):
+    advice = (f'outside [0, {num_classes}) and not '
+              f'ignore_index={ignore_index}. Set num_classes to the '
+              "dataset's class count, or map these labels to ignore_index.")
+
+    def error() -> ConfigMismatchError:
         values = torch.unique(flat[bad]).tolist()
         shown = values[:10] + (['...'] if len(values) > 10 else [])
-        raise ConfigMismatchError(
+        return ConfigMismatchError(
             f'{owner}: num_classes={num_classes} but the labels hold '
-            f'{shown}, outside [0, {num_classes}) and not '
-            f'ignore_index={ignore_index}. Set num_classes to the '
-            "dataset's class count, or map these labels to ignore_index.")
+            f'{shown}, {advice}')
+
+    assert_on_device(
+        ~bad.any(), f'{owner}: num_classes={num_classes} but the labels '
+        f'hold values {advice}', error)
 
 
 class LabelCheckMixin:
     """Runs :func:`check_label_values` before a decode head's loss.
 
     Put it before ``BaseDecodeHead`` (or a subclass) in a head's bases; the
-    head's own ``loss_by_feat`` then gets only valid labels.
+    head's own ``loss_by_feat`` (and the shape-stream losses it computes)
+    then get only valid labels. This is the model's one label check per
+    step: a device-side assertion, no host round trip.
     """
 
     def loss_by_feat(self, seg_logits: Tensor,

@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Canny edges of a batch of images as traceable tensor ops.
+"""Canny edges of a batch of images: cv2 on the host, tensor ops elsewhere.
 
 Gated-SCNN (Takikawa et al., ICCV 2019) fuses the shape stream's boundary
 map with the Canny edges of the input image. :func:`canny_edges`
@@ -15,12 +15,21 @@ graph, so an exported model computes the edges of *its* input image.
 Hysteresis grows the strong edges one pixel per step through the weak ones.
 OpenCV runs it to convergence (a data-dependent loop); here the number of
 steps is a fixed bound, ``hysteresis_iters``, which alone fixes the
-result (eager calls merely stop early once nothing changes). A weak chain
+result (eager calls on CPU tensors merely stop early once nothing changes;
+on other devices every step runs, since the test would wait for the
+device). A weak chain
 longer than the bound is cut short, so the map can miss a few weak pixels
 that ``cv2.Canny`` keeps; with the bound large enough it equals
 ``cv2.Canny`` bit for bit. ``configs/gscnn/README.md`` tabulates the
 agreement per bound (``tools/analysis/benchmark_image_gradient.py
 --agreement``).
+
+:class:`CannyImageGradient` with ``backend='auto'`` (the default) runs each
+where it is cheapest: ``cv2.Canny`` for eager calls on CPU tensors (a
+hundredth of the tensor version's CPU time), :func:`canny_edges` on any
+other device and whenever the call is traced (``torch.export``, ONNX
+export, ``torch.compile``, jit), so exported models keep the edges in the
+graph without a config change.
 
 The official code ran Canny on the *normalised* tensor cast to uint8
 (GSCNN issue 22); here the images are in 0..255 (the segmentor undoes the
@@ -41,7 +50,7 @@ _TG22 = 13573
 _ONE = 1 << 15
 #: Default hysteresis bound (see the agreement table in the GSCNN README).
 HYSTERESIS_ITERS = 256
-BACKENDS = ('torch', 'opencv')
+BACKENDS = ('auto', 'torch', 'opencv')
 
 
 def _resolve_is_compiling() -> Callable[[], bool]:
@@ -132,9 +141,10 @@ def _dilate(mask: Tensor) -> Tensor:
 def _hysteresis(strong: Tensor, weak: Tensor, iters: int) -> Tensor:
     """Grow ``strong`` through 8-connected ``weak`` pixels, ``iters`` steps.
 
-    Once a step changes nothing, no later step does: eager calls stop
-    there (same result, checked every 8 steps to limit device syncs);
-    traced and exported graphs run all ``iters`` steps.
+    Once a step changes nothing, no later step does: eager calls on CPU
+    tensors stop there (same result, checked every 8 steps); on other
+    devices the check would wait for the device, so they run all ``iters``
+    steps, as traced and exported graphs do.
 
     Args:
         strong (Tensor): (N, 1, H, W) bool mask of the strong edges.
@@ -145,11 +155,11 @@ def _hysteresis(strong: Tensor, weak: Tensor, iters: int) -> Tensor:
     Returns:
         Tensor: (N, 1, H, W) bool edge mask.
     """
-    eager = not _is_tracing()
+    early_exit = strong.device.type == 'cpu' and not _is_tracing()
     edges = strong
     for step in range(1, iters + 1):
         grown = _dilate(edges) & weak
-        if eager and step % 8 == 0 and torch.equal(grown, edges):
+        if early_exit and step % 8 == 0 and torch.equal(grown, edges):
             return grown
         edges = grown
     return edges
@@ -196,7 +206,8 @@ def opencv_canny_edges(images: Tensor,
                        high_threshold: float = 100.) -> Tensor:
     """``cv2.Canny`` per image on the CPU (reference; same I/O as above).
 
-    Not traceable (host round trip): the 'opencv' backend cannot export.
+    A host round trip: :class:`CannyImageGradient` calls it for CPU
+    tensors only, outside traced graphs.
     """
     import cv2
     arr = images.detach().float().round().clamp(0,
@@ -216,18 +227,21 @@ class CannyImageGradient(nn.Module):
     Args:
         low_threshold (float): Canny low threshold. Default: 10.
         high_threshold (float): Canny high threshold. Default: 100.
-        backend (str): 'torch' (:func:`canny_edges`: batched, on the
-            images' device, exportable) or 'opencv' (``cv2.Canny`` per
-            image on the CPU: converged hysteresis, not exportable).
-            Default: 'torch'.
-        hysteresis_iters (int): Hysteresis bound of the 'torch' backend.
+        backend (str): 'auto' (default): ``cv2.Canny`` for eager calls on
+            CPU tensors, :func:`canny_edges` on other devices and when
+            traced or compiled; the same edges as long as no weak chain
+            outgrows ``hysteresis_iters``. 'torch': always
+            :func:`canny_edges` (batched, on the images' device,
+            exportable). 'opencv': always ``cv2.Canny`` per image on the
+            host (converged hysteresis; raises when traced).
+        hysteresis_iters (int): Hysteresis bound of :func:`canny_edges`.
             Default: :data:`HYSTERESIS_ITERS`.
     """
 
     def __init__(self,
                  low_threshold: float = 10.,
                  high_threshold: float = 100.,
-                 backend: str = 'torch',
+                 backend: str = 'auto',
                  hysteresis_iters: int = HYSTERESIS_ITERS):
         super().__init__()
         if backend not in BACKENDS:
@@ -241,15 +255,22 @@ class CannyImageGradient(nn.Module):
         self.backend = backend
         self.hysteresis_iters = hysteresis_iters
 
+    def uses_opencv(self, images: Tensor) -> bool:
+        """Whether a call on ``images`` runs ``cv2.Canny`` (device and
+        tracing state only, never tensor values)."""
+        if self.backend == 'auto':
+            return images.device.type == 'cpu' and not _is_tracing()
+        return self.backend == 'opencv'
+
     def forward(self, images: Tensor) -> Tensor:
         """(N, C, H, W) images in [0, 255] -> (N, 1, H, W) edges in {0, 1}.
         """
-        if self.backend == 'opencv':
+        if self.uses_opencv(images):
             if _is_tracing():
                 raise RuntimeError(
                     "CannyImageGradient: backend='opencv' runs cv2.Canny "
                     'on the host and cannot be traced or exported; use '
-                    "image_gradient=dict(backend='torch')")
+                    "image_gradient=dict(backend='auto') (the default)")
             return opencv_canny_edges(images, self.low_threshold,
                                       self.high_threshold)
         return canny_edges(images, self.low_threshold, self.high_threshold,

@@ -1,0 +1,57 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""tools/analysis/gpu_check.py in its reduced CPU mode, so it cannot rot:
+every config in every precision trains (through mmengine's wrappers) and
+is reported with ratios to the baseline; no timing is asserted."""
+import os.path as osp
+
+import pytest
+
+from ..tiny_runs import REPO_ROOT, load_script
+
+
+@pytest.mark.slow
+def test_gpu_check_reduced_cpu_mode(tmp_path):
+    tool = load_script('tools', 'analysis', 'gpu_check.py')
+    out = tmp_path / 'train.json'
+    results = tool.main(['--device', 'cpu', '--tiny', '--out', str(out)])
+    rows = results['rows']
+    assert {(r['config'], r['precision'])
+            for r in rows} == {(osp.basename(c), p)
+                               for c in tool.CONFIGS
+                               for p in ('fp32', 'fp16', 'bf16')}
+    for row in rows:
+        assert row['it_per_s'] > 0 and row['gflops_per_step'] > 0
+        if row['config'] == osp.basename(tool.CONFIGS[0]):
+            assert row['time_ratio'] == 1.0
+    assert set(
+        results['sync_debug']) == {osp.basename(c)
+                                   for c in tool.CONFIGS[1:]}
+    assert out.exists()
+
+
+def test_gpu_check_script_runs_every_part():
+    script = open(osp.join(REPO_ROOT, 'tools', 'analysis',
+                           'gpu_check.sh')).read()
+    assert '-m gpu' in script and 'gpu_check.py' in script
+    assert '--nproc_per_node 2' in script
+
+
+@pytest.mark.slow
+def test_step_time_ratio_interleaves_rounds(tmp_path):
+    tool = load_script('tools', 'analysis', 'step_time_ratio.py')
+    camvid = osp.join(REPO_ROOT, 'configs', 'camvid')
+    configs = [
+        osp.join(camvid, name)
+        for name in ('deeplabv3plus_r18-c32-d16_1xb4-1500it_camvid-256x256.py',
+                     'gscnn_r18-c32-d16_1xb4-1500it_camvid-256x256.py')
+    ]
+    result = tool.main(configs + [
+        '--size', '32', '32', '--batch', '2', '--rounds', '3', '--num-classes',
+        '11', '--out',
+        str(tmp_path / 'r.json')
+    ])
+    base, gscnn = result['rows']
+    assert base['cpu_ratio'] == 1.0 and base['wall_ratio'] == 1.0
+    assert len(gscnn['cpu_all']) == 3 and gscnn['cpu_s'] > 0
+    with pytest.raises(SystemExit, match='rounds'):
+        tool.main(configs + ['--rounds', '2'])
