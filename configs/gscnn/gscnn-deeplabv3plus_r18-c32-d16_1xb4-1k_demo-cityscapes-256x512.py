@@ -18,10 +18,4 @@ model = dict(
         norm_cfg=norm_cfg,
         align_corners=False,
         loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
-        loss_edge=dict(type='BoundaryBCELoss', loss_weight=20.0),
-        # as in the GSCNN demo: half resolution, radius 2
-        loss_dual=dict(
-            type='DualTaskLoss', tau=0.5, scale_factor=0.5, smooth_radius=2),
-        loss_edge_att=dict(
-            type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0)))
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))

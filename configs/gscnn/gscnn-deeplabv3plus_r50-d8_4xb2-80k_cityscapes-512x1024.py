@@ -1,6 +1,6 @@
 # The shape stream under mmseg's DeepLabV3+ head: GSCNNSepASPPHead is
 # DepthwiseSeparableASPPHead with Gated-SCNN's edge branch in the ASPP and
-# the shape-stream losses. Everything else equals mmseg's
+# the shape-stream losses of the base. Everything else equals mmseg's
 # deeplabv3plus_r50-d8_4xb2-80k_cityscapes-512x1024.py, so the two differ
 # only by the shape stream.
 _base_ = './gscnn_r50-d8_4xb2-80k_cityscapes-512x1024.py'
@@ -20,8 +20,4 @@ model = dict(
         norm_cfg=norm_cfg,
         align_corners=False,
         loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
-        loss_edge=dict(type='BoundaryBCELoss', loss_weight=20.0),
-        loss_dual=dict(type='DualTaskLoss', tau=0.5, loss_weight=1.0),
-        loss_edge_att=dict(
-            type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0)))
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))

@@ -34,12 +34,14 @@ model = dict(
         dilations=(1, 3, 6, 9),
         fine_in_channels=32,
         fine_channels=24,
-        norm_cfg=norm_cfg,
-        # The dual-task loss compares boundaries at half resolution with a
-        # radius-2 filter (the paper: full resolution, radius 4): the same
-        # blur in input pixels at about a quarter of the cost on a CPU.
+        norm_cfg=norm_cfg),
+    # The dual-task loss compares boundaries at half resolution with a
+    # radius-2 filter (the paper: full resolution, radius 4): the same blur
+    # in input pixels at about a quarter of the cost on a CPU.
+    shape_stream_loss=dict(
         loss_dual=dict(
-            type='DualTaskLoss', tau=0.5, scale_factor=0.5, smooth_radius=2)),
+            type='DualTaskLoss', tau=0.5, scale_factor=0.5,
+            smooth_radius=2)),
     auxiliary_head=dict(in_channels=128, channels=64, norm_cfg=norm_cfg))
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -13,17 +13,17 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.config import ConfigDict
-from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from mmseg_ext.datasets.transforms import GenerateSegBoundary
 from mmseg_ext.models.necks import ShapeStreamFeatures
 from mmseg_ext.models.necks.gated_conv import GatedConv
 from mmseg_ext.models.utils import (ConfigMismatchError, canny_edges,
                                     opencv_canny_edges)
 from . import seg_head_test_base as base
-from .seg_head_test_base import SegHeadTestBase, backbone_channels, loss_total
+from .seg_head_test_base import (SegHeadTestBase, add_edge_maps,
+                                 backbone_channels, loss_total)
+from .seg_head_test_base import shape_stream_neck_cfg as neck_cfg
 
 NUM_CLASSES = 5
 MEAN = [123.675, 116.28, 103.53]
@@ -31,33 +31,9 @@ STD = [58.395, 57.12, 57.375]
 _make_batch = base.make_batch
 
 
-def add_edge_maps(samples, radius=1):
-    """``gt_edge_map`` as ``GenerateSegBoundary`` + ``PackSegInputs`` give.
-    """
-    transform = GenerateSegBoundary(radius=radius)
-    for s in samples:
-        label = s.gt_sem_seg.data[0].numpy().astype(np.uint8)
-        edge = transform.transform({'gt_seg_map': label})['gt_edge_map']
-        s.gt_edge_map = PixelData(
-            data=torch.from_numpy(edge[None].astype(np.int64)))
-    return samples
-
-
 def make_batch(*args, **kwargs):
     inputs, samples = _make_batch(*args, **kwargs)
     return inputs, add_edge_maps(samples)
-
-
-def neck_cfg(in_channels, stride=2):
-    last = len(in_channels) - 1
-    return dict(
-        type='GatedShapeStream',
-        in_channels=list(in_channels),
-        in_index=(1, last),
-        stream_index=0,
-        channels=(8, 4),
-        stream_in_channels=8,
-        stride=stride)
 
 
 def gscnn_head_cfg(in_channels, num_classes=NUM_CLASSES):
@@ -97,18 +73,7 @@ def build_segmentor(backbone='resnetv1c', head=None, stride=2, **kwargs):
 # ----------------------------------------------------------- shared base
 class _ShapeStreamHeadTest(SegHeadTestBase):
     """The base's checks with the shape-stream neck and segmentor."""
-
-    def make_batch(self, batch, size, seed=0):
-        # The base builds batches without gt_edge_map; add it.
-        return make_batch(batch, size, self.num_classes, seed=seed)
-
-    def build_model(self, backbone='resnetv1c'):
-        self._backbone = backbone
-        return super().build_model(backbone)
-
-    def extra_model_cfg(self):
-        channels = backbone_channels(getattr(self, '_backbone', 'resnetv1c'))
-        return dict(type='ShapeStreamEncoderDecoder', neck=neck_cfg(channels))
+    shape_stream = True
 
 
 class TestGSCNNHead(_ShapeStreamHeadTest):
@@ -367,13 +332,27 @@ def test_loss_keys_and_optional_losses():
     model.train()
     inputs, samples = make_batch(2, (40, 56), NUM_CLASSES)
     assert set(model.loss(inputs, samples)) == LOSS_KEYS
-    head = gscnn_head_cfg(backbone_channels('resnetv1c'))
-    head.update(loss_edge=None, loss_dual=None)
-    model = build_segmentor(head=head)
+    model = build_segmentor(
+        shape_stream_loss=dict(loss_edge=None, loss_dual=None))
     model.train()
     assert set(model.loss(inputs, samples)) == {
         'decode.loss_ce', 'decode.loss_edge_att', 'decode.acc_seg'
     }
+
+
+def test_head_loss_keys_of_earlier_versions_move_to_the_segmentor():
+    """Configs written when the losses were GSCNNHead arguments build."""
+    head = gscnn_head_cfg(backbone_channels('resnetv1c'))
+    head.update(loss_edge=None, loss_dual=dict(type='DualTaskLoss', tau=0.3))
+    with pytest.warns(DeprecationWarning, match='moved to model.shape_'):
+        model = build_segmentor(head=head)
+    assert model.shape_stream_loss.loss_edge is None
+    assert model.shape_stream_loss.loss_dual.tau == 0.3
+    assert model.shape_stream_loss.loss_edge_att is not None
+    head = gscnn_head_cfg(backbone_channels('resnetv1c'))
+    head.update(loss_dual=None)
+    with pytest.raises(ValueError, match='loss_dual is set both'):
+        build_segmentor(head=head, shape_stream_loss=dict(loss_dual=None))
 
 
 @pytest.mark.parametrize('case', ('empty_boundaries', 'all_ignore'))
@@ -553,7 +532,6 @@ def test_pred_edge_map_undoes_padding_and_resize():
         align_corners=False).sigmoid()[0]
     assert result.pred_edge_map.data.shape == (1, 45, 61)
     assert torch.allclose(result.pred_edge_map.data, expected, atol=1e-6)
-    assert model.edge_logits is None  # consumed by postprocess_result
 
 
 # ----------------------------------------------------------- tensor contract
@@ -568,7 +546,9 @@ def test_logits_have_num_classes_channels(mode):
     metas = [s.metainfo for s in samples]
     with torch.no_grad():
         assert model.inference(inputs, metas).shape == (1, NUM_CLASSES, 45, 61)
-        assert model.edge_logits.shape == (1, 1, 45, 61)
+        seg, edge = model.inference_with_edges(inputs, metas)
+        assert seg.shape == (1, NUM_CLASSES, 45, 61)
+        assert edge.shape == (1, 1, 45, 61)
         if mode == 'whole':
             assert model.encode_decode(inputs,
                                        metas).shape == (1, NUM_CLASSES, 45, 61)
@@ -600,17 +580,46 @@ def test_auxiliary_head_at_last_index_gets_a_backbone_feature():
 
 
 # ----------------------------------------------------------- build checks
-def test_head_that_ignores_the_stream_is_refused():
+def test_head_with_its_own_loss_is_refused():
     channels = backbone_channels('resnetv1c')
-    aspp = dict(
-        type='ASPPHead',
+    ocr = dict(
+        type='OCRHead',
         in_channels=channels[-1],
         in_index=len(channels) - 1,
         channels=8,
-        dilations=(1, 2),
+        ocr_channels=8,
         num_classes=NUM_CLASSES)
-    with pytest.raises(TypeError, match='ASPPHead does not consume'):
-        build_segmentor(head=aspp)
+    with pytest.raises(TypeError, match='OCRHead computes its own loss'):
+        build_segmentor(head=ocr)
+
+
+def test_edge_fusion_for_a_head_that_fuses_itself_is_refused():
+    with pytest.raises(ValueError, match='GSCNNHead fuses the shape stream'):
+        build_segmentor(edge_fusion=dict(type='EdgeFeatureFusion'))
+
+
+def test_unknown_test_mode_is_refused():
+    with pytest.raises(ValueError, match="test_cfg.mode must be 'whole'"):
+        build_segmentor(test_cfg=ConfigDict(mode='tiles'))
+
+
+def test_shape_stream_neck_in_plain_encoder_decoder_is_explained():
+    channels = backbone_channels('resnetv1c')
+    model = MODELS.build(
+        dict(
+            type='EncoderDecoder',
+            backbone=base.TINY_BACKBONES['resnetv1c'],
+            neck=neck_cfg(channels),
+            decode_head=dict(
+                type='FCNHead',
+                in_channels=channels[-1],
+                in_index=3,
+                channels=8,
+                num_convs=1,
+                num_classes=NUM_CLASSES),
+            test_cfg=ConfigDict(mode='whole')))
+    with pytest.raises(TypeError, match="model.type='ShapeStreamEncoder"):
+        model.predict(torch.randn(1, 3, 32, 32))
 
 
 @pytest.mark.parametrize('key', ('in_channels', 'fine_in_channels'))

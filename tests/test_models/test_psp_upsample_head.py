@@ -47,6 +47,10 @@ class TestPSPUpsampleHead(SegHeadTestBase):
         return psp_upsample_cfg(in_channels[-1], num_classes)
 
 
+class TestPSPUpsampleHeadWithShapeStream(TestPSPUpsampleHead):
+    shape_stream = True
+
+
 class TestPSPUpsampleHeadWithPresenceAux(SegHeadTestBase):
     """The presence head inside ``auxiliary_head`` (losses only)."""
     backbones = ('resnetv1c', )
@@ -54,8 +58,7 @@ class TestPSPUpsampleHeadWithPresenceAux(SegHeadTestBase):
     def head_cfg(self, in_channels, num_classes):
         return psp_upsample_cfg(in_channels[-1], num_classes)
 
-    def extra_model_cfg(self):
-        channels = backbone_channels('resnetv1c')
+    def extra_model_cfg(self, channels):
         return dict(auxiliary_head=[
             dict(
                 type='FCNHead',

@@ -45,6 +45,15 @@ class TestLightWeightRefineNetHead(SegHeadTestBase):
             **_stage_cfg(in_channels))
 
 
+class TestRefineNetHeadWithShapeStream(TestRefineNetHead):
+    shape_stream = True
+
+
+class TestLightWeightRefineNetHeadWithShapeStream(TestLightWeightRefineNetHead
+                                                  ):
+    shape_stream = True
+
+
 def _features(
         channels=(4, 6, 8, 10),
         sizes=((17, 23), (9, 12), (5, 6), (3, 3)), batch=2

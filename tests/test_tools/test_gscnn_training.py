@@ -72,3 +72,43 @@ def test_demo_training_loss_goes_down_and_tools_test(tmp_path):
     pngs = glob.glob(str(tmp_path / 'maps' / '*.png'))
     edges = [p for p in pngs if p.endswith('_edge.png')]
     assert len(edges) == 4 and len(pngs) == 8, pngs
+
+
+FCN_DEMO = osp.join(REPO_ROOT, 'configs', 'demo',
+                    'fcn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py')
+# The shape stream added to a plain mmseg model by config, as
+# configs/gscnn/README.md ("Adding the shape stream to your model") shows.
+ADD_SHAPE_STREAM = """
+model = dict(
+    type='ShapeStreamEncoderDecoder',
+    neck=dict(type='GatedShapeStream', in_channels=[32, 64, 128, 256],
+              stream_in_channels=16, channels=(16, 8, 4), stride=4))
+visualizer = dict(type='SideBySideSegVisualizer')
+"""
+
+
+@pytest.mark.slow
+def test_stream_added_to_mmseg_fcn_trains_and_writes_edge_maps(tmp_path):
+    config = write_tiny_config(
+        str(tmp_path / 'tiny_fcn_stream.py'),
+        str(tmp_path / 'demo_data'),
+        base=FCN_DEMO,
+        max_iters=4,
+        extra=TINY_PIPELINE + ADD_SHAPE_STREAM)
+    work = str(tmp_path / 'work')
+    run_tool(['tools/train.py', config, '--work-dir', work])
+    losses = _train_losses(work)
+    assert len(losses) == 4 and all(np.isfinite(losses))
+    run_tool([
+        'tools/test.py', config,
+        osp.join(work, 'iter_4.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--out',
+        str(tmp_path / 'maps'), '--show-dir',
+        str(tmp_path / 'show')
+    ])
+    pngs = glob.glob(str(tmp_path / 'maps' / '*.png'))
+    edges = [p for p in pngs if p.endswith('_edge.png')]
+    assert len(edges) == 4 and len(pngs) == 8, pngs
+    # one picture per image: image | ground truth | prediction | edges
+    shown = glob.glob(str(tmp_path / 'show' / '**' / '*.png'), recursive=True)
+    assert len(shown) == 4, shown

@@ -21,8 +21,9 @@ def panels(picture: np.ndarray) -> int:
     return picture.shape[1] // W
 
 
-def test_inferencer_writes_and_draws_edges(gscnn_files, tmp_path):
-    config, ckpt, image = gscnn_files
+@pytest.mark.parametrize('files', ('gscnn_files', 'fcn_stream_files'))
+def test_inferencer_writes_and_draws_edges(files, tmp_path, request):
+    config, ckpt, image = request.getfixturevalue(files)
     inferencer = MMSegExtInferencer(config, ckpt, device='cpu')
     out = str(tmp_path / 'out')
     result = inferencer(image, out_dir=out, return_vis=True)

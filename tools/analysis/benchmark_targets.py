@@ -125,6 +125,18 @@ TARGETS: Dict[str, Target] = dict(
                _ratio(TRAIN, 2), 1.25),
          Check('train memory, GSCNN full-resolution stream / DeepLabV3+',
                _ratio(MEMORY, 2), 1.3))),
+    gscnn_camvid=Target(
+        'Gated-SCNN vs DeepLabV3+ on the CamVid configs (half-width '
+        'ResNetV1c-18, 256x256; measure with --batch-size 4 as trained)',
+        ('configs/camvid/deeplabv3plus_r18-c32-d16_1xb4-1500it_camvid-'
+         '256x256.py',
+         'configs/camvid/gscnn_r18-c32-d16_1xb4-1500it_camvid-256x256.py',
+         'configs/camvid/gscnn-deeplabv3plus_r18-c32-d16_1xb4-1500it_'
+         'camvid-256x256.py'), ('train', ), (256, 256),
+        (Check('train step, GSCNNHead / DeepLabV3+ (CamVid)', _ratio(TRAIN),
+               1.25),
+         Check('train step, GSCNNSepASPPHead / DeepLabV3+ (CamVid)',
+               _ratio(TRAIN, 2), 1.25))),
     psp_upsample=Target(
         'PSPUpsampleHead vs PSPHead, R-101-D8',
         ('mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',

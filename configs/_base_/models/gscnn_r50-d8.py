@@ -63,13 +63,10 @@ model = dict(
         num_classes=19,
         norm_cfg=norm_cfg,
         align_corners=False,
-        # L = CE + lambda_1 * BCE_edge + lambda_3 * dual + lambda_4 * att.
+        # L = CE + lambda_1 * BCE_edge + lambda_3 * dual + lambda_4 * att:
+        # CE here, the other three in shape_stream_loss.
         loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
-        loss_edge=dict(type='BoundaryBCELoss', loss_weight=20.0),
-        loss_dual=dict(type='DualTaskLoss', tau=0.5, loss_weight=1.0),
-        loss_edge_att=dict(
-            type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0)),
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     auxiliary_head=dict(
         type='FCNHead',
         in_channels=1024,
@@ -83,5 +80,10 @@ model = dict(
         align_corners=False,
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
+    shape_stream_loss=dict(
+        loss_edge=dict(type='BoundaryBCELoss', loss_weight=20.0),
+        loss_dual=dict(type='DualTaskLoss', tau=0.5, loss_weight=1.0),
+        loss_edge_att=dict(
+            type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

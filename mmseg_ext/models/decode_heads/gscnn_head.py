@@ -14,12 +14,10 @@ from ..necks.shape_stream_features import (ShapeStreamFeatures,
 from ..utils.checkpointing import maybe_checkpoint
 from ..utils.config_checks import LabelCheckMixin
 from .edge_aware_aspp import EdgeAwareASPP, LegacyASPPKeysMixin
-from .shape_stream_loss_mixin import ShapeStreamLossMixin
 
 
 @MODELS.register_module()
-class GSCNNHead(LegacyASPPKeysMixin, ShapeStreamLossMixin, LabelCheckMixin,
-                BaseDecodeHead):
+class GSCNNHead(LegacyASPPKeysMixin, LabelCheckMixin, BaseDecodeHead):
     """Gated-SCNN: Gated Shape CNNs for Semantic Segmentation.
 
     This head is the fusion module and decoder of `Gated-SCNN
@@ -32,8 +30,8 @@ class GSCNNHead(LegacyASPPKeysMixin, ShapeStreamLossMixin, LabelCheckMixin,
     :class:`~mmseg_ext.models.necks.ShapeStreamFeatures` of
     :class:`~mmseg_ext.models.necks.GatedShapeStream`: ``in_index`` and
     ``fine_in_index`` index the backbone features, the edge maps are named
-    fields. Training adds the shape-stream losses of
-    :class:`ShapeStreamLossMixin` to ``loss_decode``.
+    fields (``reads_shape_stream``); the segmentor adds the shape-stream
+    losses to the head's ``loss_decode``.
 
     Resizes: ``align_corners`` is mmseg's, i.e. it also sets the final
     upsampling of the logits to the image (``predict_by_feat``,
@@ -52,18 +50,16 @@ class GSCNNHead(LegacyASPPKeysMixin, ShapeStreamLossMixin, LabelCheckMixin,
         num_convs (int): 3x3 convs of the decoder. Default: 2.
         inner_align_corners (bool, optional): ``align_corners`` of the
             resizes inside the head. Default: None (= ``align_corners``).
-        loss_edge (dict, optional): Boundary loss on the edge logits
-            (``lambda_1``). Default: ``BoundaryBCELoss`` with weight 20.
-        loss_edge_att (dict, optional): Edge-attention CE (``lambda_4``).
-            Default: ``EdgeAttentionLoss`` with threshold 0.8, weight 1.
-        loss_dual (dict, optional): Dual-task loss (``lambda_3``).
-            Default: ``DualTaskLoss`` with weight 1.
         with_cp (bool): Gradient checkpointing (mmseg's ``with_cp``) of the
             ASPP and of the decoder at the fine resolution: less training
             memory for a recomputation in backward. Default: False.
         **kwargs: ``BaseDecodeHead`` arguments (``in_channels`` and
             ``in_index`` of the ASPP input, ``channels``...).
     """
+
+    #: Fuses the stream itself (``ShapeStreamEncoderDecoder`` adds no
+    #: ``EdgeFeatureFusion`` in front of it).
+    reads_shape_stream = True
 
     def __init__(self,
                  fine_in_channels: int,
@@ -72,12 +68,6 @@ class GSCNNHead(LegacyASPPKeysMixin, ShapeStreamLossMixin, LabelCheckMixin,
                  dilations: Sequence[int] = (1, 12, 24, 36),
                  num_convs: int = 2,
                  inner_align_corners: Optional[bool] = None,
-                 loss_edge: Optional[dict] = dict(
-                     type='BoundaryBCELoss', loss_weight=20.0),
-                 loss_edge_att: Optional[dict] = dict(
-                     type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0),
-                 loss_dual: Optional[dict] = dict(
-                     type='DualTaskLoss', loss_weight=1.0),
                  with_cp: bool = False,
                  **kwargs):
         super().__init__(**kwargs)
@@ -128,7 +118,6 @@ class GSCNNHead(LegacyASPPKeysMixin, ShapeStreamLossMixin, LabelCheckMixin,
                 padding=1,
                 **conv_kwargs) for i in range(num_convs)
         ])
-        self._init_shape_stream_losses(loss_edge, loss_edge_att, loss_dual)
 
     def feature_channels(self) -> List[Tuple[int, int]]:
         """(backbone feature index, channels) pairs this head expects

@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 import torch
 from mmcv.cnn import ConvModule
@@ -14,12 +14,11 @@ from ..utils.checkpointing import maybe_checkpoint
 from ..utils.config_checks import LabelCheckMixin
 from .edge_aware_aspp import (DepthwiseSeparableEdgeAwareASPP,
                               LegacyASPPKeysMixin)
-from .shape_stream_loss_mixin import ShapeStreamLossMixin
 
 
 @MODELS.register_module()
-class GSCNNSepASPPHead(LegacyASPPKeysMixin, ShapeStreamLossMixin,
-                       LabelCheckMixin, DepthwiseSeparableASPPHead):
+class GSCNNSepASPPHead(LegacyASPPKeysMixin, LabelCheckMixin,
+                       DepthwiseSeparableASPPHead):
     """DeepLabV3+ head with the Gated-SCNN shape-stream fusion.
 
     mmseg's ``DepthwiseSeparableASPPHead`` (`DeepLabV3+
@@ -29,34 +28,24 @@ class GSCNNSepASPPHead(LegacyASPPKeysMixin, ShapeStreamLossMixin,
     <https://arxiv.org/abs/1907.05740>`_: its ASPP (image pooling and
     separable dilated branches) is swapped for a
     :class:`DepthwiseSeparableEdgeAwareASPP`, which adds the fused edge map
-    as one more branch (Gated-SCNN's fusion module), and training adds the
+    as one more branch (Gated-SCNN's fusion module); the segmentor adds the
     shape-stream losses. With the same backbone and settings it differs
     from a plain DeepLabV3+ only by the shape stream (and the image-pooling
     branch without norm, which trains at one image per device), which makes
     it the controlled comparison for boundary quality.
 
     Args:
-        loss_edge (dict, optional): Boundary loss on the edge logits.
-            Default: ``BoundaryBCELoss`` with weight 20.
-        loss_edge_att (dict, optional): Edge-attention CE. Default:
-            ``EdgeAttentionLoss`` with threshold 0.8, weight 1.
-        loss_dual (dict, optional): Dual-task loss. Default:
-            ``DualTaskLoss`` with weight 1.
         with_cp (bool): Gradient checkpointing (mmseg's ``with_cp``) of the
             ASPP and of the decoder at the ``c1`` resolution. Default:
             False.
         **kwargs: ``DepthwiseSeparableASPPHead`` arguments.
     """
 
-    def __init__(self,
-                 loss_edge: Optional[dict] = dict(
-                     type='BoundaryBCELoss', loss_weight=20.0),
-                 loss_edge_att: Optional[dict] = dict(
-                     type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0),
-                 loss_dual: Optional[dict] = dict(
-                     type='DualTaskLoss', loss_weight=1.0),
-                 with_cp: bool = False,
-                 **kwargs):
+    #: Fuses the stream itself (``ShapeStreamEncoderDecoder`` adds no
+    #: ``EdgeFeatureFusion`` in front of it).
+    reads_shape_stream = True
+
+    def __init__(self, with_cp: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.with_cp = with_cp
         # The swapped submodule: ASPPHead's image pool + dilated branches.
@@ -74,7 +63,6 @@ class GSCNNSepASPPHead(LegacyASPPKeysMixin, ShapeStreamLossMixin,
             **conv_kwargs)
         self.bottleneck = ConvModule(
             self.aspp.out_channels, self.channels, 3, padding=1, **conv_kwargs)
-        self._init_shape_stream_losses(loss_edge, loss_edge_att, loss_dual)
 
     def feature_channels(self) -> List[Tuple[int, int]]:
         """(backbone feature index, channels) pairs this head expects

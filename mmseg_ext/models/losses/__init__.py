@@ -2,3 +2,4 @@
 from .boundary_bce_loss import BoundaryBCELoss  # noqa: F401
 from .dual_task_loss import DualTaskLoss  # noqa: F401
 from .edge_attention_loss import EdgeAttentionLoss  # noqa: F401
+from .shape_stream_loss import ShapeStreamLoss  # noqa: F401

@@ -164,8 +164,10 @@ class GatedShapeStream(BaseModule):
                        self.align_corners)
         return self.gates[i](x, gate)
 
-    def forward(self, inputs: Sequence[Tensor],
-                image_gradient: Tensor) -> ShapeStreamFeatures:
+    def forward(
+            self,
+            inputs: Sequence[Tensor],
+            image_gradient: Optional[Tensor] = None) -> ShapeStreamFeatures:
         """Run the shape stream.
 
         Args:
@@ -178,6 +180,12 @@ class GatedShapeStream(BaseModule):
             ShapeStreamFeatures: ``inputs`` with the fields ``edge_logits``
             and ``fused_edge``, see the module docstring.
         """
+        if image_gradient is None:
+            raise TypeError(
+                'GatedShapeStream needs the image gradient of the input, '
+                "which type='ShapeStreamEncoderDecoder' computes; plain "
+                "EncoderDecoder calls a neck with the features only: set "
+                "model.type='ShapeStreamEncoderDecoder'")
         if len(inputs) != len(self.in_channels):
             raise ValueError(
                 f'GatedShapeStream: got {len(inputs)} backbone outputs, '

@@ -1,23 +1,31 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""``EncoderDecoder`` whose neck also sees the input image's Canny edges.
+"""``EncoderDecoder`` with the Gated-SCNN shape stream, for any decode head.
 
-Gated-SCNN (Takikawa et al., ICCV 2019) fuses its shape stream with the
-image gradients. The segmentor computes them inside the model (traceable
-tensor ops, :class:`~mmseg_ext.models.utils.CannyImageGradient`) from the
-*un-normalised* batch (the data preprocessor's mean/std undone), hands them
-to the neck in :meth:`extract_feat`, and leaves every other path of mmseg's
-``EncoderDecoder`` as it is: ``loss``, whole and slide inference, flip TTA.
+Gated-SCNN (Takikawa et al., ICCV 2019) adds a *shape stream* beside the
+backbone: gated convolutions that predict boundaries, fused with the image
+gradients (Canny). This segmentor owns everything the stream adds to an
+mmseg model, so that any decode head gains it by config:
 
-The tensor contract is mmseg's: :meth:`encode_decode` and
-``forward(mode='tensor')`` return ``num_classes`` channels. The edge map
-travels by name: :meth:`encode_decode_with_edges` returns it next to the
-seg logits, whole and slide inference keep it in :attr:`edge_logits`, and
-:meth:`postprocess_result` turns it into ``pred_edge_map`` (``PixelData``
-(1, H, W), edge probabilities in [0, 1]) through mmseg's own
-post-processing (unpad, flip back, resize to ``ori_shape``).
+1. :meth:`extract_feat`: the backbone, then the shape-stream neck on the
+   features and the Canny edges of the *un-normalised* input
+   (:class:`~mmseg_ext.models.utils.CannyImageGradient`). It returns
+   :class:`~mmseg_ext.models.necks.ShapeStreamFeatures`: the backbone
+   tuple (what auxiliary heads read) with the edge maps by name.
+2. The fusion at the decode head's input: a head written for the stream
+   (``reads_shape_stream = True``: ``GSCNNHead``, ``GSCNNSepASPPHead``)
+   takes the edge map in its ASPP, as in the paper; any other head gets its
+   input features through :class:`~mmseg_ext.models.necks.EdgeFeatureFusion`.
+3. The losses: the head's own ``loss_by_feat`` plus
+   :class:`~mmseg_ext.models.losses.ShapeStreamLoss` on its logits.
+4. Inference: the seg logits follow mmseg's contract (``encode_decode``,
+   ``forward(mode='tensor')``: ``num_classes`` channels); :meth:`predict`
+   carries the edge logits by value next to them, through whole or slide
+   inference, into ``pred_edge_map`` of each data sample.
+
+See docs/architecture.md for why these live in the segmentor.
 """
-from types import SimpleNamespace
-from typing import List, Optional, Tuple
+import warnings
+from typing import List, Tuple
 
 import torch
 from mmengine.structures import PixelData
@@ -25,41 +33,70 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
+from mmseg.utils import (ConfigType, OptConfigType, OptSampleList, SampleList,
+                         add_prefix)
 from torch import Tensor
 
-from ..decode_heads.shape_stream_loss_mixin import ShapeStreamLossMixin
 from ..necks.shape_stream_features import ShapeStreamFeatures
 from ..utils.image_gradient import CannyImageGradient
+from ..utils.sliding_windows import sliding_windows
+from .shape_stream_checks import check_shape_stream_heads
+
+#: Head arguments of earlier versions, now keys of ``shape_stream_loss``.
+LEGACY_HEAD_LOSS_KEYS = ('loss_edge', 'loss_edge_att', 'loss_dual')
 
 
-def _expected_channels(head) -> List[Tuple[Tuple[int, ...], int]]:
-    """(backbone feature indices, channels) a decode head expects there
-    (summed over the indices for ``input_transform='resize_concat'``)."""
-    if hasattr(head, 'feature_channels'):
-        return [((i, ), c) for i, c in head.feature_channels()]
-    index, channels = head.in_index, head.in_channels
-    if not isinstance(index, (list, tuple)):
-        return [((index, ), channels)]
-    if isinstance(channels, (list, tuple)):  # 'multiple_select'
-        return [((i, ), c) for i, c in zip(index, channels)]
-    return [(tuple(index), channels)]  # 'resize_concat': the sum
+def _move_legacy_head_losses(decode_head: ConfigType,
+                             shape_stream_loss: dict) -> Tuple[dict, dict]:
+    """Take ``loss_edge``/``loss_edge_att``/``loss_dual`` out of a head
+    config written for an earlier version into ``shape_stream_loss``."""
+    decode_head, shape_stream_loss = dict(decode_head), dict(shape_stream_loss)
+    moved = [k for k in LEGACY_HEAD_LOSS_KEYS if k in decode_head]
+    for key in moved:
+        if key in shape_stream_loss:
+            raise ValueError(
+                f'ShapeStreamEncoderDecoder: {key} is set both in '
+                f'decode_head ({decode_head.get("type")}) and in '
+                'shape_stream_loss; keep it in shape_stream_loss only')
+        shape_stream_loss[key] = decode_head.pop(key)
+    if moved:
+        warnings.warn(
+            f'ShapeStreamEncoderDecoder: decode_head.{"/".join(moved)} '
+            'moved to model.shape_stream_loss (the losses now apply to any '
+            'decode head); the values were moved there', DeprecationWarning)
+    return decode_head, shape_stream_loss
+
+
+def _batch_img_metas(inputs: Tensor,
+                     data_samples: OptSampleList) -> List[dict]:
+    """Image metas of a batch; mmseg's defaults without data samples."""
+    if data_samples is not None:
+        return [sample.metainfo for sample in data_samples]
+    shape = inputs.shape[2:]
+    return [
+        dict(
+            ori_shape=shape,
+            img_shape=shape,
+            pad_shape=shape,
+            padding_size=[0, 0, 0, 0]) for _ in range(inputs.shape[0])
+    ]
 
 
 @MODELS.register_module()
 class ShapeStreamEncoderDecoder(EncoderDecoder):
-    """Encoder-decoder with a shape-stream neck fed by image gradients.
-
-    At build it checks that the decode head trains the shape stream (a
-    head with :class:`ShapeStreamLossMixin`, e.g. ``GSCNNHead``) and that
-    every head's ``in_channels`` match the neck's ``in_channels`` at its
-    ``in_index``.
+    """Encoder-decoder with a Gated-SCNN shape stream for any decode head.
 
     Args:
-        image_gradient (dict): Arguments of :class:`CannyImageGradient`
-            (``low_threshold``, ``high_threshold``, ``backend``,
-            ``hysteresis_iters``). Default: Canny(10, 100), the official
-            thresholds, as tensor ops.
+        image_gradient (dict): Arguments of :class:`CannyImageGradient`.
+            Default: Canny(10, 100), the official thresholds.
+        edge_fusion (dict, optional): Config of the fusion at the input of
+            a head that does not read the stream itself. Default (None):
+            ``EdgeFeatureFusion`` on the head's ``in_index``, with the
+            head's ``norm_cfg``, ``act_cfg`` and ``align_corners``. Must
+            stay None for a head that reads the stream (it fuses itself).
+        shape_stream_loss (dict): Config of :class:`ShapeStreamLoss`;
+            ``ignore_index`` defaults to the decode head's. Default: the
+            three terms with the official weights.
         **kwargs: ``EncoderDecoder`` arguments; ``neck`` is required and
             must take ``(features, image_gradient)`` and return
             :class:`ShapeStreamFeatures`, e.g. ``GatedShapeStream``.
@@ -71,61 +108,35 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
                  neck: OptConfigType = None,
                  image_gradient: dict = dict(
                      low_threshold=10., high_threshold=100.),
+                 edge_fusion: OptConfigType = None,
+                 shape_stream_loss: dict = dict(type='ShapeStreamLoss'),
                  **kwargs):
         if neck is None:
             raise ValueError(
                 'ShapeStreamEncoderDecoder needs a shape-stream neck, e.g. '
                 "neck=dict(type='GatedShapeStream', in_channels=[...])")
+        decode_head, shape_stream_loss = _move_legacy_head_losses(
+            decode_head, shape_stream_loss)
         super().__init__(
             backbone=backbone, decode_head=decode_head, neck=neck, **kwargs)
         self.image_gradient = CannyImageGradient(**image_gradient)
-        self._check_heads()
-        #: Edge logits (N, 1, H, W) of the last whole / slide inference,
-        #: aligned with the seg logits it returned; consumed (and reset) by
-        #: :meth:`postprocess_result`.
-        self.edge_logits: Optional[Tensor] = None
-
-    def _check_heads(self) -> None:
-        """Build-time checks of the heads against the neck."""
         head = self.decode_head
-        if not isinstance(head, ShapeStreamLossMixin):
-            raise TypeError(
-                f'ShapeStreamEncoderDecoder: decode_head {type(head).__name__}'
-                ' does not consume the shape stream, whose parameters would '
-                'get no gradient; use a shape-stream head (GSCNNHead, '
-                "GSCNNSepASPPHead) or type='EncoderDecoder' without the "
-                'GatedShapeStream neck')
-        available = getattr(self.neck, 'in_channels', None)
-        if not isinstance(available, (list, tuple)):
-            raise TypeError(
-                f'ShapeStreamEncoderDecoder: neck {type(self.neck).__name__} '
-                'must expose in_channels (one per backbone output)')
-        heads = [('decode_head', head)]
-        if self.with_auxiliary_head:
-            aux = self.auxiliary_head
-            aux = list(aux) if isinstance(aux, torch.nn.ModuleList) else [aux]
-            heads += [(f'auxiliary_head[{i}]', h) for i, h in enumerate(aux)]
-        for name, h in heads:
-            for indices, channels in _expected_channels(h):
-                if not all(-len(available) <= i < len(available)
-                           for i in indices):
-                    raise ValueError(
-                        f'ShapeStreamEncoderDecoder: {name} '
-                        f'({type(h).__name__}) reads backbone outputs '
-                        f'{list(indices)}, but the neck has '
-                        f'{len(available)} (neck.in_channels='
-                        f'{list(available)})')
-                got = sum(available[i] for i in indices)
-                if channels != got:
-                    where = 'at backbone output' if len(indices) == 1 else \
-                        'in total at backbone outputs'
-                    at = indices[0] if len(indices) == 1 else list(indices)
-                    raise ValueError(
-                        f'ShapeStreamEncoderDecoder: {name} '
-                        f'({type(h).__name__}) expects {channels} channels '
-                        f'{where} {at}, the neck is configured for {got} '
-                        f'(neck.in_channels={list(available)})')
+        reads_stream = getattr(head, 'reads_shape_stream', False)
+        check_shape_stream_heads(self, edge_fusion, reads_stream)
+        self.edge_fusion = None
+        if not reads_stream:
+            fusion = dict(edge_fusion or dict(type='EdgeFeatureFusion'))
+            fusion.setdefault('in_channels', self.neck.in_channels)
+            fusion.setdefault('in_index', head.in_index)
+            fusion.setdefault('norm_cfg', head.norm_cfg)
+            fusion.setdefault('act_cfg', head.act_cfg)
+            fusion.setdefault('align_corners', head.align_corners)
+            self.edge_fusion = MODELS.build(fusion)
+        shape_stream_loss.setdefault('type', 'ShapeStreamLoss')
+        shape_stream_loss.setdefault('ignore_index', head.ignore_index)
+        self.shape_stream_loss = MODELS.build(shape_stream_loss)
 
+    # ---- features -------------------------------------------------------
     def unnormalize(self, inputs: Tensor) -> Tensor:
         """Undo the data preprocessor's ``(x - mean) / std``."""
         preprocessor = self.data_preprocessor
@@ -145,18 +156,61 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
         gradient = self.image_gradient(self.unnormalize(inputs))
         return self.neck(x, gradient)
 
+    def head_inputs(self, x: ShapeStreamFeatures) -> Tuple[Tensor, ...]:
+        """What the decode head reads: ``x`` itself for a head that reads
+        the stream, else the features with the edge map fused in."""
+        return x if self.edge_fusion is None else self.edge_fusion(x)
+
+    # ---- training -------------------------------------------------------
+    def _decode_head_forward_train(self, inputs: ShapeStreamFeatures,
+                                   data_samples: SampleList) -> dict:
+        """The head's losses and the shape-stream losses on its logits.
+
+        A ``BaseDecodeHead``'s ``loss`` is ``forward`` then
+        ``loss_by_feat``; both are called here to keep the logits (heads
+        that override ``loss`` are refused at build).
+        """
+        head = self.decode_head
+        seg_logits = head.forward(self.head_inputs(inputs))
+        losses = head.loss_by_feat(seg_logits, data_samples)
+        seg_label = torch.stack([s.gt_sem_seg.data for s in data_samples])
+        edge_target = None
+        if self.shape_stream_loss.needs_edge_target:
+            if not all('gt_edge_map' in s for s in data_samples):
+                raise KeyError(
+                    'ShapeStreamEncoderDecoder: loss_edge needs '
+                    '`gt_edge_map` in the data samples; add '
+                    "dict(type='GenerateSegBoundary', radius=2) to the "
+                    'train pipeline before PackSegInputs (or set '
+                    'shape_stream_loss.loss_edge=None).')
+            edge_target = torch.stack(
+                [s.gt_edge_map.data for s in data_samples])
+        terms = self.shape_stream_loss(
+            seg_logits,
+            inputs.edge_logits,
+            seg_label.squeeze(1),
+            edge_target,
+            align_corners=head.align_corners)
+        for name, value in terms.items():
+            losses[name] = losses[name] + value if name in losses else value
+        return add_prefix(losses, 'decode')
+
+    # ---- inference ------------------------------------------------------
+    def _forward(self,
+                 inputs: Tensor,
+                 data_samples: OptSampleList = None) -> Tensor:
+        """Seg logits of the head, before resizing (``mode='tensor'``)."""
+        return self.decode_head.forward(
+            self.head_inputs(self.extract_feat(inputs)))
+
     def encode_decode_with_edges(
             self, inputs: Tensor,
             batch_img_metas: List[dict]) -> Tuple[Tensor, Tensor]:
-        """Seg logits and edge logits, both at the input size.
-
-        Returns:
-            tuple[Tensor]: Seg logits (N, num_classes, H, W) and edge
-            logits (N, 1, H, W).
-        """
+        """Seg logits (N, num_classes, H, W) and edge logits (N, 1, H, W),
+        both at the input size."""
         x = self.extract_feat(inputs)
-        seg_logits = self.decode_head.predict(x, batch_img_metas,
-                                              self.test_cfg)
+        seg_logits = self.decode_head.predict(
+            self.head_inputs(x), batch_img_metas, self.test_cfg)
         edge_logits = resize(
             x.edge_logits.to(seg_logits.dtype),
             size=seg_logits.shape[2:],
@@ -169,70 +223,62 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
         """Seg logits (N, num_classes, H, W), as every mmseg segmentor."""
         return self.encode_decode_with_edges(inputs, batch_img_metas)[0]
 
-    def whole_inference(self, inputs: Tensor,
-                        batch_img_metas: List[dict]) -> Tensor:
-        """Seg logits of the whole image; edge logits to
-        :attr:`edge_logits`."""
-        seg_logits, self.edge_logits = self.encode_decode_with_edges(
+    def slide_inference_with_edges(
+            self, inputs: Tensor,
+            batch_img_metas: List[dict]) -> Tuple[Tensor, Tensor]:
+        """mmseg's sliding-window inference (same windows, mean over the
+        overlaps) of the seg and the edge logits together."""
+        batch, _, height, width = inputs.shape
+        seg = inputs.new_zeros((batch, self.out_channels, height, width))
+        edge = inputs.new_zeros((batch, 1, height, width))
+        count = inputs.new_zeros((1, 1, height, width))
+        windows = sliding_windows((height, width), self.test_cfg.crop_size,
+                                  self.test_cfg.stride)
+        for y1, y2, x1, x2 in windows:
+            crop = inputs[:, :, y1:y2, x1:x2]
+            metas = [
+                dict(m, img_shape=crop.shape[2:]) for m in batch_img_metas
+            ]
+            crop_seg, crop_edge = self.encode_decode_with_edges(crop, metas)
+            seg[:, :, y1:y2, x1:x2] += crop_seg
+            edge[:, :, y1:y2, x1:x2] += crop_edge
+            count[:, :, y1:y2, x1:x2] += 1
+        return seg / count, edge / count
+
+    def inference_with_edges(
+            self, inputs: Tensor,
+            batch_img_metas: List[dict]) -> Tuple[Tensor, Tensor]:
+        """Whole or slide inference (``test_cfg.mode``) of both maps."""
+        ori_shape = batch_img_metas[0]['ori_shape']
+        if any(m['ori_shape'] != ori_shape for m in batch_img_metas):
+            raise ValueError('ShapeStreamEncoderDecoder: the images of a '
+                             'batch must share ori_shape, as in mmseg')
+        if self.test_cfg.get('mode', 'whole') == 'slide':
+            return self.slide_inference_with_edges(inputs, batch_img_metas)
+        return self.encode_decode_with_edges(inputs, batch_img_metas)
+
+    def predict(self,
+                inputs: Tensor,
+                data_samples: OptSampleList = None) -> SampleList:
+        """mmseg's prediction plus ``pred_edge_map`` in every sample:
+        ``PixelData`` (1, H, W) of edge probabilities in [0, 1], through
+        the same post-processing as the seg logits."""
+        batch_img_metas = _batch_img_metas(inputs, data_samples)
+        seg_logits, edge_logits = self.inference_with_edges(
             inputs, batch_img_metas)
-        return seg_logits
-
-    def slide_inference(self, inputs: Tensor,
-                        batch_img_metas: List[dict]) -> Tensor:
-        """mmseg's sliding window for the seg logits, then the same windows
-        of edge logits stitched by it again (no second forward)."""
-        edge_crops = []
-
-        def seg_of_crop(crop: Tensor, metas: List[dict]) -> Tensor:
-            seg_logits, edge_logits = self.encode_decode_with_edges(
-                crop, metas)
-            edge_crops.append(edge_logits)
-            return seg_logits
-
-        seg_logits = EncoderDecoder.slide_inference(
-            SimpleNamespace(
-                test_cfg=self.test_cfg,
-                out_channels=self.out_channels,
-                encode_decode=seg_of_crop), inputs, batch_img_metas)
-        replay = iter(edge_crops)
-        self.edge_logits = EncoderDecoder.slide_inference(
-            SimpleNamespace(
-                test_cfg=self.test_cfg,
-                out_channels=1,
-                encode_decode=lambda crop, metas: next(replay)), inputs,
-            batch_img_metas)
-        return seg_logits
-
-    def postprocess_result(self,
-                           seg_logits: Tensor,
-                           data_samples: OptSampleList = None) -> SampleList:
-        """mmseg's post-processing, plus ``pred_edge_map`` from
-        :attr:`edge_logits` when an inference produced them.
-
-        The edge map goes through the same mmseg post-processing as a
-        two-class (background, edge) logit map ``(0, z)``, whose softmax is
-        ``(1 - sigmoid(z), sigmoid(z))``.
-        """
-        edge_logits, self.edge_logits = self.edge_logits, None
         # mmseg post-processes geometry only for given data samples
         views = None if data_samples is None else [
             SegDataSample(metainfo=s.metainfo) for s in data_samples
         ]
-        data_samples = super().postprocess_result(seg_logits, data_samples)
-        if edge_logits is None:
-            return data_samples
-        if (edge_logits.shape[0] != seg_logits.shape[0]
-                or edge_logits.shape[2:] != seg_logits.shape[2:]):
-            raise ValueError(
-                'ShapeStreamEncoderDecoder: edge logits '
-                f'{tuple(edge_logits.shape)} do not belong to seg logits '
-                f'{tuple(seg_logits.shape)}')
-        views = super().postprocess_result(
+        results = self.postprocess_result(seg_logits, data_samples)
+        # The edge map as a two-class logit map (0, z): its softmax is
+        # (1 - sigmoid(z), sigmoid(z)), resized like the seg logits.
+        views = self.postprocess_result(
             torch.cat([torch.zeros_like(edge_logits), edge_logits], dim=1),
             views)
-        for sample, view in zip(data_samples, views):
+        for sample, view in zip(results, views):
             sample.set_data({
                 'pred_edge_map':
                 PixelData(data=view.seg_logits.data[1:].sigmoid())
             })
-        return data_samples
+        return results
