@@ -165,3 +165,62 @@ def test_shape_stream_twin_differs_only_by_the_stream(name):
     model = MODELS.build(twin.model)
     assert type(model.edge_fusion).__name__ == 'EdgeFeatureFusion'
     assert model.shape_stream_loss.loss_dual.scale_factor == 0.5
+
+
+ABLATION = sorted(
+    glob.glob(osp.join(REPO_ROOT, 'configs', 'camvid', 'ablation', '*.py')))
+CONVERGED = sorted(
+    glob.glob(osp.join(REPO_ROOT, 'configs', 'camvid', 'converged', '*.py')))
+FULL_MODEL = osp.join(
+    REPO_ROOT, 'configs', 'camvid',
+    'gscnn-deeplabv3plus_r18-c32-d16_1xb4-1500it_camvid-256x256.py')
+
+
+def _flat(cfg, prefix=''):
+    """``{'a.b.c': value}`` of a nested config dict."""
+    out = {}
+    for key, value in cfg.items():
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, f'{prefix}{key}.'))
+        else:
+            out[f'{prefix}{key}'] = value
+    return out
+
+
+@pytest.mark.parametrize('path', ABLATION, ids=osp.basename)
+def test_ablation_changes_one_component(path):
+    """Each ablation is the full model with one of the paper's components
+    switched off, and builds."""
+    full = _flat(Config.fromfile(FULL_MODEL).to_dict())
+    ablated = _flat(Config.fromfile(path).to_dict())
+    changed = {
+        k
+        for k in set(full) | set(ablated)
+        if full.get(k, KeyError) != ablated.get(k, KeyError)
+    }
+    expected = {
+        'nogate': 'model.neck.gated',
+        'nogradient': 'model.neck.use_image_gradient',
+        'nodual': 'model.shape_stream_loss.loss_dual',
+        'noatt': 'model.shape_stream_loss.loss_edge_att',
+    }[osp.basename(path).split('_')[0].rsplit('-', 1)[1]]
+    assert changed and all(k.startswith(expected) for k in changed), changed
+    MODELS.build(Config.fromfile(path).model)
+
+
+@pytest.mark.parametrize('path', CONVERGED, ids=osp.basename)
+def test_converged_schedule(path):
+    """The 1500-iteration config on 4x the iterations, poly decay over all
+    of them, early stop after two validations without a better mIoU."""
+    cfg = Config.fromfile(path)
+    short = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'camvid',
+                 osp.basename(path).replace('6k', '1500it')))
+    assert cfg.model == short.model
+    assert cfg.train_cfg.max_iters == 4 * short.train_cfg.max_iters
+    assert cfg.train_cfg.val_interval == short.train_cfg.val_interval
+    assert cfg.param_scheduler[-1].end == cfg.train_cfg.max_iters
+    stop, = [h for h in cfg.custom_hooks if h.type == 'EarlyStoppingHook']
+    assert (stop.monitor, stop.patience, stop.rule) == ('mIoU', 2, 'greater')
+    assert [h.type for h in short.custom_hooks
+            ] == [h.type for h in cfg.custom_hooks][:-1]

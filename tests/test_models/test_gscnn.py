@@ -143,6 +143,27 @@ def test_shape_stream_resolution(stride):
     assert out.fused_edge.min() >= 0 and out.fused_edge.max() <= 1
 
 
+@pytest.mark.parametrize('option', ('gated', 'use_image_gradient'))
+def test_shape_stream_ablations(option):
+    """The paper's ablations: plain convs instead of gated ones (no side
+    outputs), no image gradient (the fused map ignores it); every
+    parameter still trains."""
+    channels = backbone_channels('resnetv1c')
+    neck = MODELS.build(dict(neck_cfg(channels, stride=1), **{option: False}))
+    feats = [torch.randn(2, c, 16, 16) for c in channels]
+    grad_a = (torch.rand(2, 1, 16, 16) > 0.5).float()
+    out = neck(feats, grad_a)
+    assert out.edge_logits.shape == out.fused_edge.shape == (2, 1, 16, 16)
+    if option == 'gated':
+        assert len(neck.side_convs) == 0
+        assert not any(isinstance(m, GatedConv) for m in neck.modules())
+    else:
+        assert neck.gradient_fusion.weight.shape[1] == 1
+        assert torch.equal(out.fused_edge, neck(feats, 1 - grad_a).fused_edge)
+    (out.edge_logits.sum() + out.fused_edge.sum()).backward()
+    assert all(p.grad is not None for p in neck.parameters())
+
+
 def test_shape_stream_bad_input():
     neck = MODELS.build(
         dict(

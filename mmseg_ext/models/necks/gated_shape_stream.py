@@ -14,7 +14,7 @@ from typing import Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmcv.cnn import ConvModule
+from mmcv.cnn import ConvModule, build_conv_layer
 from mmengine.model import BaseModule
 from mmseg.models.backbones.resnet import BasicBlock
 from mmseg.registry import MODELS
@@ -64,6 +64,13 @@ class GatedShapeStream(BaseModule):
         norm_cfg (dict, optional): Config of norm layers.
             Default: ``dict(type='BN')``.
         act_cfg (dict): Config of activations. Default: ``dict(type='ReLU')``.
+        gated (bool): Gate each stage by its backbone side output (the
+            paper). False: a plain 1x1 conv instead of the gated conv and
+            no side outputs, the paper's "no gating" ablation. Default: True.
+        use_image_gradient (bool): Fuse the boundary map with the image
+            gradient (the paper). False: ``fused_edge`` comes from the
+            boundary logits alone (the image gradient only gives the input
+            size), the paper's "no image gradient" ablation. Default: True.
         with_cp (bool): Gradient checkpointing of each stage (residual
             block, 1x1 conv, side output, gated conv), mmseg's ``with_cp``:
             the full-resolution activations are recomputed in backward
@@ -78,6 +85,8 @@ class GatedShapeStream(BaseModule):
                  channels: Sequence[int] = (32, 16, 8),
                  stream_in_channels: Optional[int] = None,
                  gate_channels: int = 1,
+                 gated: bool = True,
+                 use_image_gradient: bool = True,
                  stride: int = 1,
                  align_corners: bool = False,
                  conv_cfg: Optional[dict] = None,
@@ -108,6 +117,8 @@ class GatedShapeStream(BaseModule):
         self.stride = stride
         self.align_corners = align_corners
         self.with_cp = with_cp
+        self.gated = gated
+        self.use_image_gradient = use_image_gradient
 
         width = in_channels[stream_index]
         self.stream_input_conv = None
@@ -135,6 +146,11 @@ class GatedShapeStream(BaseModule):
                     conv_cfg=conv_cfg,
                     norm_cfg=None,
                     act_cfg=None))
+            width = out_width
+            if not gated:  # the conv of a gated conv, without the gate
+                self.gates.append(
+                    build_conv_layer(conv_cfg, width, width, 1, bias=False))
+                continue
             self.side_convs.append(
                 ConvModule(
                     in_channels[idx],
@@ -145,21 +161,23 @@ class GatedShapeStream(BaseModule):
                     act_cfg=None))
             self.gates.append(
                 GatedConv(
-                    out_width,
-                    out_width,
+                    width,
+                    width,
                     gate_channels,
                     conv_cfg=conv_cfg,
                     norm_cfg=norm_cfg,
                     act_cfg=act_cfg))
-            width = out_width
         self.edge_conv = nn.Conv2d(width, 1, 1, bias=False)
-        # Inputs: (sigmoid(edge_logits), image_gradient).
-        self.gradient_fusion = nn.Conv2d(2, 1, 1, bias=False)
+        # Inputs: sigmoid(edge_logits) (and the image gradient).
+        self.gradient_fusion = nn.Conv2d(
+            2 if use_image_gradient else 1, 1, 1, bias=False)
 
     def _stage(self, i: int, x: Tensor, side: Tensor) -> Tensor:
         """Stage ``i`` on the (N, C, h, w) stream ``x``, gated by backbone
         output ``side`` (resized to (h, w) after its 1x1 conv)."""
         x = self.reduce_convs[i](self.res_blocks[i](x))
+        if not self.gated:
+            return self.gates[i](x)
         gate = _resize(self.side_convs[i](side), x.shape[2:],
                        self.align_corners)
         return self.gates[i](x, gate)
@@ -220,17 +238,15 @@ class GatedShapeStream(BaseModule):
         # when the stream is coarser. The edge map is non-negative, so
         # zero padding to a multiple of the stride gives exactly ``size``
         # (not adaptive_max_pool2d or ceil_mode: some exporters lack them).
-        gradient = image_gradient
-        if self.stride > 1:
-            gradient = F.max_pool2d(
-                F.pad(gradient, (0, size[1] * self.stride - width, 0,
-                                 size[0] * self.stride - height)), self.stride,
-                self.stride)
+        fusion_inputs = [torch.sigmoid(edge_logits)]
+        if self.use_image_gradient:
+            gradient = image_gradient
+            if self.stride > 1:
+                gradient = F.max_pool2d(
+                    F.pad(gradient, (0, size[1] * self.stride - width, 0,
+                                     size[0] * self.stride - height)),
+                    self.stride, self.stride)
+            fusion_inputs.append(gradient.to(edge_logits.dtype))
         fused_edge = torch.sigmoid(
-            self.gradient_fusion(
-                torch.cat([
-                    torch.sigmoid(edge_logits),
-                    gradient.to(edge_logits.dtype)
-                ],
-                          dim=1)))
+            self.gradient_fusion(torch.cat(fusion_inputs, dim=1)))
         return ShapeStreamFeatures(inputs, edge_logits, fused_edge)
