@@ -1,6 +1,6 @@
 # SegFormer (mmseg's MiT-B0 backbone and SegformerHead) on CamVid from
-# scratch, on the shared CamVid data and schedule; the backbone replaces
-# the shared ResNetV1c-18 and, as in mmseg's SegFormer, there is no
+# scratch, on the shared CamVid data and schedule; MiT-B0 replaces
+# the shared ResNet backbone and, as in mmseg's SegFormer, there is no
 # auxiliary head. With the shape stream:
 # gscnn-segformer_mit-b0_1xb4-1500it_camvid-256x256.py.
 _base_ = ['../_base_/models/camvid_r18-c32-d16.py']
