@@ -489,6 +489,52 @@ def test_pred_edge_map_whole_and_slide():
     assert bare.pred_edge_map.data.shape == (1, 45, 61)
 
 
+def test_slide_windows_and_seg_logits_are_mmsegs():
+    """One pass over mmseg's windows gives mmseg's slide seg logits and
+    the edge logits of the same windows, averaged the same way."""
+    from mmseg.models.segmentors import EncoderDecoder
+    model = build_segmentor()
+    model.eval()
+    model.test_cfg = ConfigDict(
+        mode='slide', crop_size=(32, 40), stride=(21, 27))
+    inputs, samples = make_batch(1, (45, 61), NUM_CLASSES)
+    metas = [dict(s.metainfo) for s in samples]
+    with torch.no_grad():
+        seg, edge = model.inference_with_edges(inputs, metas)
+        reference = EncoderDecoder.slide_inference(model, inputs,
+                                                   [dict(m) for m in metas])
+        # the windows' edge logits, stitched by hand
+        total = torch.zeros(1, 1, 45, 61)
+        count = torch.zeros(1, 1, 45, 61)
+        for y1, x1 in ((0, 0), (0, 21), (13, 0), (13, 21)):
+            crop = inputs[:, :, y1:y1 + 32, x1:x1 + 40]
+            _, crop_edge = model.encode_decode_with_edges(
+                crop, [dict(metas[0], img_shape=crop.shape[2:])])
+            total[:, :, y1:y1 + 32, x1:x1 + 40] += crop_edge
+            count[:, :, y1:y1 + 32, x1:x1 + 40] += 1
+    assert torch.allclose(seg, reference, atol=1e-6)
+    assert torch.allclose(edge, total / count, atol=1e-6)
+    assert metas == [dict(s.metainfo) for s in samples]  # metas untouched
+
+
+def test_threads_sharing_a_model_get_their_own_edges():
+    """Nothing is parked on the model between calls: two threads that
+    predict different images at once get what each gets alone."""
+    from concurrent.futures import ThreadPoolExecutor
+    model = build_segmentor()
+    model.eval()
+    batches = [make_batch(1, (45, 61), NUM_CLASSES, seed=i) for i in (0, 1)]
+    with torch.no_grad():
+        alone = [model.predict(x, s)[0].pred_edge_map.data for x, s in batches]
+        with ThreadPoolExecutor(2) as pool:
+            together = list(
+                pool.map(lambda b: model.predict(*b)[0].pred_edge_map.data,
+                         batches * 4))
+    assert not torch.equal(alone[0], alone[1])
+    for i, edge in enumerate(together):
+        assert torch.equal(edge, alone[i % 2])
+
+
 def test_flip_tta_merges_edges():
     model = build_segmentor()
     model.eval()
