@@ -1,0 +1,491 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Write one model family into an mmsegmentation 1.2.x checkout.
+
+Example::
+
+    python tools/misc/upstream.py ../mmsegmentation --family gscnn
+    python tools/misc/upstream.py ../mmsegmentation --family refinenet \\
+        --form project
+
+The core form (default) follows a core PR such as PIDNet's (mmseg PR
+#2609): modules under ``mmseg/``, registered in its ``__init__`` files;
+tests under ``tests/test_models/...``; ``configs/<algo>/`` with README,
+``metafile.yaml`` and its ``model-index.yml`` entry. The project form writes
+``projects/<algo>/`` in the template of mmseg's ``projects/``. The files of
+a family are the closure of a few seed classes (``upstream_package``), so
+files added or moved in the package are followed. Running twice changes
+nothing. See docs/upstream.md.
+"""
+import argparse
+import ast
+import os
+import os.path as osp
+import re
+import sys
+from dataclasses import dataclass, field
+from glob import glob
+from typing import Dict, List, Set
+
+import yaml
+
+from upstream_configs import (ConfigWriter, clean_markdown, config_types,
+                              markdown_sections, metafile_text, results_table,
+                              rewrite_config)
+from upstream_package import (PKG, PackageIndex, UpstreamError,
+                              is_upstream_material, prune_tests,
+                              rename_package)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+HEADER = '# Copyright (c) OpenMMLab. All rights reserved.\n'
+
+
+@dataclass
+class Family:
+    """Seeds of one family: the rest is computed.
+
+    Attributes:
+        algo: Folder name in mmseg (``configs/<algo>``, ``projects/<algo>``).
+        classes: Registered classes of the family (seeds of the closure).
+        configs: Globs of the configs to write (those that need code which
+            is not upstream material are left out, and reported).
+        tests: Glob of a test file -> its folder in mmseg's test layout.
+        readme: The family README in this repository, if any.
+        requires: Families whose classes the configs may use.
+        extra: Other repository files -> their path in the tree.
+    """
+    algo: str
+    classes: List[str]
+    configs: List[str] = field(default_factory=list)
+    tests: Dict[str, str] = field(default_factory=dict)
+    readme: str = ''
+    requires: List[str] = field(default_factory=list)
+    extra: Dict[str, str] = field(default_factory=dict)
+
+
+FAMILIES = {
+    'gscnn':
+    Family(
+        'gscnn', [
+            'GSCNNHead', 'GSCNNSepASPPHead', 'ShapeStreamEncoderDecoder',
+            'ShapeStreamTTAModel', 'GatedShapeStream', 'WiderResNet',
+            'BoundaryBCELoss', 'DualTaskLoss', 'EdgeAttentionLoss',
+            'GenerateSegBoundary'
+        ], ['configs/gscnn/*.py'], {
+            'tests/**/test_gscnn_losses.py': 'tests/test_models/test_losses',
+            'tests/**/test_wider_resnet.py':
+            'tests/test_models/test_backbones',
+            'tests/**/test_generate_seg_boundary.py': 'tests/test_datasets',
+        }, 'configs/gscnn/README.md'),
+    'refinenet':
+    Family('refinenet', ['RefineNetHead', 'LightWeightRefineNetHead'],
+           ['configs/refinenet/*.py'],
+           {'tests/**/test_refinenet_head.py': 'tests/test_models/test_heads'},
+           'configs/refinenet/README.md'),
+    'pspnet':
+    Family(
+        'pspnet', ['PSPUpsampleHead', 'ClassPresenceHead'],
+        ['configs/pspnet/*.py'],
+        {'tests/**/test_psp_upsample_head.py': 'tests/test_models/test_heads'},
+        'configs/pspnet/README.md'),
+    'boundary-metrics':
+    Family(
+        'boundary_metrics', ['BoundaryFScore', 'BoundaryIoU'], [], {
+            'tests/**/test_boundary_metrics.py':
+            'tests/test_evaluation/test_metrics',
+            'tests/**/test_boundary_fscore_gscnn.py':
+            'tests/test_evaluation/test_metrics',
+        }),
+    'camvid':
+    Family(
+        'camvid', ['CamVidDataset', 'GenerateSegBoundary'],
+        ['configs/camvid/*.py'],
+        {'tests/**/test_camvid_dataset.py': 'tests/test_datasets'},
+        'configs/camvid/README.md',
+        requires=['boundary-metrics'],
+        extra={
+            'tools/dataset_converters/camvid.py':
+            'tools/dataset_converters/camvid.py'
+        }),
+}
+
+
+def check_tree(tree: str) -> None:
+    """Refuse anything but an mmsegmentation 1.2.x checkout."""
+    version_file = osp.join(tree, 'mmseg', 'version.py')
+    if not osp.isfile(version_file):
+        raise UpstreamError(f'{tree} is not an mmsegmentation checkout: '
+                            'no mmseg/version.py')
+    with open(version_file, encoding='utf-8') as f:
+        match = re.search(r"__version__ = '([^']+)'", f.read())
+    version = match.group(1) if match else 'unknown'
+    if not version.startswith('1.2.'):
+        raise UpstreamError(f'{tree} holds mmsegmentation {version}; this '
+                            'tool writes into mmsegmentation 1.2.x')
+    for need in ('configs/_base_', 'model-index.yml', 'setup.cfg',
+                 'mmseg/registry'):
+        if not osp.exists(osp.join(tree, need)):
+            raise UpstreamError(
+                f'{tree} is not checkout-shaped: {need} is '
+                'missing (in an sdist, move mmseg/.mim/ '
+                'configs, tools and model-index.yml to the top)')
+
+
+class Writer:
+    """Collects the files of one family, formats them with the tree's
+    settings and writes the ones whose content differs."""
+
+    def __init__(self, tree: str, form: str, algo: str):
+        self.tree, self.form, self.algo = tree, form, algo
+        self.files: Dict[str, str] = {}
+
+    def dest(self, rel: str) -> str:
+        rel = rename_package(rel)
+        if self.form == 'core':
+            return rel
+        # projects/<algo>/<subfolder>/<file>: the subfolder of the module
+        # (decode_heads, losses, ...) or configs/ and tests/ as they are.
+        if rel.startswith('mmseg/'):
+            rel = '/'.join(rel.split('/')[-2:])
+        return f'projects/{self.algo}/{rel}'
+
+    def python(self, rel: str, text: str) -> None:
+        text = rename_package(text)
+        text = re.sub(r'\A# Copyright[^\n]*\n', '', text)
+        dest = self.dest(rel)
+        if dest.startswith('mmseg/'):
+            text = own_package_imports(text, dest, self.tree)
+        self.files[dest] = HEADER + text
+
+    def write(self) -> List[str]:
+        changed = []
+        for rel, text in sorted(self.files.items()):
+            if rel.endswith('.py'):
+                text = format_python(text, self.tree)
+            if PKG in text:
+                line = text[:text.index(PKG)].count('\n') + 1
+                raise UpstreamError(f'{rel}:{line}: still names {PKG}')
+            path = osp.join(self.tree, rel)
+            if osp.isfile(path):
+                with open(path, encoding='utf-8') as f:
+                    if f.read() == text:
+                        continue
+            os.makedirs(osp.dirname(path), exist_ok=True)
+            with open(path, 'w', encoding='utf-8') as f:
+                f.write(text)
+            changed.append(rel)
+        return changed
+
+
+def own_package_imports(text: str, dest: str, tree: str) -> str:
+    """``from mmseg.datasets import X`` inside ``mmseg/datasets/`` would be
+    a circular import once the module is registered in that ``__init__``:
+    import ``X`` from the submodule that defines it instead."""
+    parts = dest[:-3].split('/')
+    packages = {'.'.join(parts[:i]) for i in range(1, len(parts))}
+    lines = text.splitlines(keepends=True)
+    for node in reversed(ast.parse(text).body):
+        if not (isinstance(node, ast.ImportFrom) and node.level == 0
+                and node.module in packages):
+            continue
+        init = osp.join(tree, *node.module.split('.'), '__init__.py')
+        with open(init, encoding='utf-8') as f:
+            where = {
+                a.asname or a.name: sub.module
+                for sub in ast.parse(f.read()).body
+                if isinstance(sub, ast.ImportFrom) and sub.level == 1
+                for a in sub.names
+            }
+        new = []
+        for alias in node.names:
+            if alias.name not in where:
+                raise UpstreamError(f'{dest}: {alias.name} not found in '
+                                    f'{node.module}/__init__.py')
+            new.append(f'from {node.module}.{where[alias.name]} import '
+                       f'{alias.name}\n')
+        lines[node.lineno - 1:node.end_lineno] = new
+    return ''.join(lines)
+
+
+def format_python(text: str, tree: str) -> str:
+    """isort, yapf and docformatter with mmseg's settings, as its
+    pre-commit would."""
+    import isort
+    from yapf.yapflib.yapf_api import FormatCode
+    cfg = osp.join(tree, 'setup.cfg')
+    text = isort.code(text, settings_path=tree)
+    text = FormatCode(text, style_config=cfg)[0]
+    try:
+        import docformatter
+    except ImportError:
+        return text
+    return docformatter.format_code(
+        text, summary_wrap_length=79, description_wrap_length=79)
+
+
+def register_in_init(writer: Writer, tree: str, init: str, module: str,
+                     names: List[str]) -> None:
+    """Append ``from .<module> import <names>`` and ``__all__`` entries to
+    the package ``__init__`` in the tree (or the one written already)."""
+    init = writer.dest(init)
+    path = osp.join(tree, init)
+    text = writer.files.get(init)
+    if text is None:
+        text = HEADER
+        if osp.isfile(path):
+            with open(path, encoding='utf-8') as f:
+                text = f.read()
+    existing = [
+        n for n in ast.parse(text).body if isinstance(n, ast.ImportFrom)
+        and n.level == 1 and n.module == module
+    ]
+    if existing:  # merge into the package's own import of that module
+        node = existing[0]
+        have = [a.name for a in node.names]
+        if set(names) - set(have):
+            lines = text.splitlines(keepends=True)
+            merged = have + [n for n in names if n not in have]
+            lines[node.lineno - 1:node.end_lineno] = [
+                f"from .{module} import ({', '.join(merged)})\n"
+            ]
+            text = ''.join(lines)
+    else:
+        # Into the sorted block: before an ``# isort: off`` section.
+        head = text.split('# isort: off')[0]
+        imports = list(
+            re.finditer(r'^from \..*?(?:\n(?=\S)|\Z)', head, re.M | re.S))
+        at = imports[-1].end() if imports else len(head)
+        text = (
+            text[:at] + f"from .{module} import {', '.join(names)}\n" +
+            text[at:])
+    match = re.search(r'^__all__ = \[(.*?)\]', text, re.M | re.S)
+    listed = re.findall(r"'([^']+)'", match.group(1)) if match else []
+    missing = [n for n in names if n not in listed]
+    if missing:
+        new = ', '.join(repr(n) for n in listed + missing)
+        if match:
+            text = text[:match.start()] + f'__all__ = [{new}]' + text[match.
+                                                                      end():]
+        else:
+            text = text.rstrip('\n') + f'\n\n__all__ = [{new}]\n'
+    writer.files[init] = text
+
+
+def readme(family: Family, written: Set[str], meta: dict, tree: str,
+           dest: str) -> str:
+    """The README in mmseg's template, from the family README's sections
+    and the metafile's recorded results."""
+    with open(osp.join(ROOT, family.readme), encoding='utf-8') as f:
+        pre, secs = markdown_sections(f.read())
+    title = pre.strip().splitlines()
+    intro = secs.get('Introduction', '\n'.join(title[1:]) + '\n').replace(
+        '<!-- [ALGORITHM] -->', '').replace('<!-- [DATASET] -->', '')
+    tag = 'DATASET' if family.algo == 'camvid' else 'ALGORITHM'
+    abstract = secs.get('Abstract') or intro
+    results = results_table(meta, written, family.algo)
+    for key in ('Results and models', 'Results'):
+        if key in secs:
+            results += '\n' + secs[key]
+    citation = secs.get('Citation', '')
+    text = (f'{title[0]}\n\n' +
+            '\n'.join(t for t in title[1:] if t.startswith('>')) +
+            f'\n\n## Introduction\n\n<!-- [{tag}] -->\n\n{intro.strip()}\n'
+            f'\n## Abstract\n\n{abstract.strip()}\n\n## Results and models\n'
+            f'\n{results.strip()}\n\n## Citation\n\n{citation.strip()}\n')
+    readme_dir = osp.dirname(dest)
+
+    def exists(target):
+        rel = osp.normpath(osp.join(readme_dir, target.split('#')[0]))
+        return rel in written or osp.exists(osp.join(tree, rel))
+
+    return re.sub(r'\n{3,}', '\n\n', clean_markdown(text, exists))
+
+
+def run(tree: str, name: str, form: str = 'core') -> List[str]:
+    """Write family ``name`` into ``tree``; return the files changed."""
+    tree = osp.abspath(tree)
+    check_tree(tree)
+    family = FAMILIES[name]
+    index = PackageIndex(ROOT)
+    writer = Writer(tree, form, family.algo)
+    classes = list(family.classes)
+    for req in family.requires:
+        classes += FAMILIES[req].classes
+    unknown = [c for c in classes if c not in index.registered]
+    if unknown:
+        raise UpstreamError(f'{name}: {unknown} not registered in {PKG}')
+    allowed = set(classes)
+    seeds = [index.registered[c] for c in classes]
+    # Configs: those whose package types all belong to the family.
+    cfg_writer = ConfigWriter(ROOT, tree)
+    written_cfgs, skipped = [], []
+    for pattern in family.configs:
+        for path in sorted(glob(osp.join(ROOT, pattern))):
+            rel = osp.relpath(path, ROOT)
+            trial = ConfigWriter(ROOT, tree)
+            try:
+                trial.add(rel)
+            except UpstreamError as exc:
+                skipped.append(f'{rel} ({exc})')
+                continue
+            ours = set().union(*map(config_types, trial.out.values()))
+            ours = {t for t in ours if t in index.registered}
+            not_upstream = sorted(
+                t for t in ours
+                if not is_upstream_material(index.registered[t]))
+            if not_upstream:
+                skipped.append(f'{rel} (needs {not_upstream}, '
+                               'not upstream material)')
+                continue
+            # Classes of another family: only once that one is written.
+            missing = sorted(t for t in ours - allowed if not osp.isfile(
+                osp.join(tree, writer.dest(index.registered[t]))))
+            if missing:
+                skipped.append(f'{rel} (needs {missing}: write their '
+                               'family first)')
+                continue
+            cfg_writer.add(rel)
+            written_cfgs.append(rel)
+    modules = index.closure(seeds)
+    for rel in modules:
+        with open(osp.join(ROOT, rel), encoding='utf-8') as f:
+            writer.python(rel, f.read())
+    for init, children in index.exports(modules).items():
+        for child, names in children.items():
+            if names:
+                register_in_init(writer, tree, init, child, names)
+    for rel, text in cfg_writer.out.items():
+        if rel.startswith('configs/_base_/') and form == 'project':
+            rel = 'configs/' + rel[len('configs/'):]
+        writer.files[writer.dest(rel)] = text
+    write_tests(writer, index, family, set(modules))
+    for src, dst in family.extra.items():
+        with open(osp.join(ROOT, src), encoding='utf-8') as f:
+            writer.python(dst, f.read())
+    if family.readme:
+        write_docs(writer, family, written_cfgs, tree, form)
+    changed = writer.write()
+    for line in skipped:
+        print(f'skipped config {line}', file=sys.stderr)
+    return changed
+
+
+def write_tests(writer, index, family, modules) -> None:
+    """Tests in mmseg's layout; tests that need unwritten code dropped."""
+
+    def dropped(dotted: str) -> bool:
+        if dotted.split('.')[0] != PKG:
+            return False
+        rel = index.module_file(dotted)
+        if rel is None:
+            rel = index.module_file(dotted.rpartition('.')[0])
+        return rel is None or not is_upstream_material(rel) or (
+            not rel.endswith('__init__.py') and rel not in modules)
+
+    seeds = {}  # repository test file -> its path in mmseg's layout
+    for pattern, dest in family.tests.items():
+        for path in sorted(glob(osp.join(ROOT, pattern), recursive=True)):
+            rel = osp.relpath(path, ROOT)
+            seeds[rel] = f'{dest}/{osp.basename(rel)}'
+    todo, done = list(seeds), set()
+    while todo:
+        rel = todo.pop()
+        if rel in done:
+            continue
+        done.add(rel)
+        dest = seeds.get(rel, rel)  # helpers keep their place in tests/
+        with open(osp.join(ROOT, rel), encoding='utf-8') as f:
+            text, _ = prune_tests(f.read(), dropped)
+
+        def relink(match, rel=rel, dest=dest):
+            dots, module = match.group(1), match.group(2)
+            target = osp.normpath(
+                osp.join(
+                    osp.dirname(rel), *(['..'] * (len(dots) - 1)),
+                    *module.split('.'))) + '.py'
+            todo.append(target)
+            return f'from {relative_module(dest, seeds.get(target, target))}'
+
+        text = re.sub(
+            r'^from (\.+)([\w.]+)(?= import)', relink, text, flags=re.M)
+        text = rewrite_config(text, rel, {})  # plumbing types in dicts
+        if osp.basename(rel).startswith('test_'):
+            text = default_scope(text)
+        writer.python(dest, text)
+        folder = osp.dirname(dest)
+        while folder.startswith('tests'):
+            init = f'{folder}/__init__.py'
+            if not osp.isfile(osp.join(writer.tree, init)):
+                writer.files.setdefault(writer.dest(init), HEADER)
+            folder = osp.dirname(folder)
+
+
+def relative_module(src: str, target: str) -> str:
+    """The relative import of file ``target`` from file ``src``."""
+    here = osp.dirname(src).split('/')
+    there = target[:-3].split('/')
+    common = 0
+    while (common < min(len(here),
+                        len(there) - 1) and here[common] == there[common]):
+        common += 1
+    return '.' * (len(here) - common + 1) + '.'.join(there[common:])
+
+
+def default_scope(text: str) -> str:
+    """mmseg's test convention (the repository's conftest does it here):
+    ``init_default_scope('mmseg')`` after the imports."""
+    body = ast.parse(text).body
+    last = max((n.end_lineno
+                for n in body if isinstance(n, (ast.Import, ast.ImportFrom))),
+               default=0)
+    lines = text.splitlines(keepends=True)
+    lines[last:last] = [
+        'from mmengine.registry import init_default_scope\n', '\n',
+        "init_default_scope('mmseg')\n"
+    ]
+    return ''.join(lines)
+
+
+def write_docs(writer, family, written_cfgs, tree, form) -> None:
+    meta_src = osp.join(ROOT, osp.dirname(family.readme), 'metafile.yml')
+    with open(meta_src, encoding='utf-8') as f:
+        meta = yaml.safe_load(f)
+    cfg_dir = writer.dest(f'configs/{family.algo}')
+    for coll in meta.get('Collections', []):
+        coll['README'] = f'{cfg_dir}/README.md'
+    for model in meta.get('Models', []):
+        model['Config'] = model.get('Config', '').replace(
+            osp.dirname(family.readme), cfg_dir)
+    dest = (f'{cfg_dir}/README.md'
+            if form == 'core' else f'projects/{family.algo}/README.md')
+    written = {writer.dest(c) for c in written_cfgs}
+    writer.files[dest] = readme(family, written | set(writer.files), meta,
+                                tree, dest)
+    writer.files[f'{cfg_dir}/metafile.yaml'] = metafile_text(meta, written)
+    if form == 'core':
+        with open(osp.join(tree, 'model-index.yml'), encoding='utf-8') as f:
+            index_text = f.read()
+        entry = f'- {cfg_dir}/metafile.yaml\n'
+        if entry not in index_text:
+            index_text = index_text.rstrip('\n') + '\n' + entry
+        writer.files['model-index.yml'] = index_text
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('tree', help='an mmsegmentation 1.2.x checkout')
+    parser.add_argument('--family', required=True, choices=sorted(FAMILIES))
+    parser.add_argument('--form', default='core', choices=['core', 'project'])
+    args = parser.parse_args(argv)
+    try:
+        changed = run(args.tree, args.family, args.form)
+    except UpstreamError as exc:
+        print(f'upstream.py: error: {exc}', file=sys.stderr)
+        return 2
+    for rel in changed:
+        print(rel)
+    print(f'{len(changed)} file(s) written', file=sys.stderr)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
