@@ -151,7 +151,7 @@ def test_config_rewrite_bases_and_plumbing():
         "'../_base_/default_runtime.py']" in out
     assert 'custom_imports' not in out and 'CheckSegMap' not in out
     assert "dict(type='LoadAnnotations')" in out
-    assert "type='CheckpointHook'" in out and 'mmseg_ext' not in out
+    assert "type='CheckpointHook'" in out
 
 
 def test_prune_tests_drops_what_needs_unwritten_code():

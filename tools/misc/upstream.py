@@ -134,24 +134,60 @@ class Writer:
     """Collects the files of one family, formats them with the tree's
     settings and writes the ones whose content differs."""
 
-    def __init__(self, tree: str, form: str, algo: str):
+    def __init__(self, tree: str, form: str, algo: str, index=None):
         self.tree, self.form, self.algo = tree, form, algo
+        self.index = index
         self.files: Dict[str, str] = {}
 
     def dest(self, rel: str) -> str:
+        """The path in the tree of a repository file (idempotent)."""
         rel = rename_package(rel)
-        if self.form == 'core':
+        if self.form == 'core' or rel.startswith('projects/'):
             return rel
-        # projects/<algo>/<subfolder>/<file>: the subfolder of the module
-        # (decode_heads, losses, ...) or configs/ and tests/ as they are.
-        if rel.startswith('mmseg/'):
-            rel = '/'.join(rel.split('/')[-2:])
+        # projects/<algo>/: modules in the folder of their kind
+        # (decode_heads/, losses/, ...), configs/ with configs/_base_/,
+        # tests/ flat, anything else under its own path.
+        parts = rel.split('/')
+        if parts[0] == 'mmseg':
+            rel = '/'.join(parts[-2:])
+        elif parts[0] == 'configs' and parts[1] != '_base_':
+            rel = 'configs/' + parts[-1]
+        elif parts[0] == 'tests':
+            rel = 'tests/' + parts[-1]
         return f'projects/{self.algo}/{rel}'
 
+    def dotted(self, match) -> str:
+        """A dotted ``mmseg_ext`` name in the project form."""
+        parts = match.group(0).split('.')
+        for cut in range(len(parts), 0, -1):
+            rel = self.index.module_file('.'.join(parts[:cut]))
+            if rel is not None:
+                path = self.dest(rel)[:-3]
+                if rel.endswith('__init__.py') and path + '.py' not in (
+                        self.files):  # re-exported by the project itself
+                    path = f'projects/{self.algo}/__init__'
+                path = path[:-len('/__init__')] if path.endswith(
+                    '/__init__') else path
+                return '.'.join(path.split('/') + parts[cut:])
+        return match.group(0)
+
     def python(self, rel: str, text: str) -> None:
+        if self.form == 'project':
+            text = re.sub(rf'\b{PKG}(?:\.\w+)+', self.dotted, text)
         text = rename_package(text)
         text = re.sub(r'\A# Copyright[^\n]*\n', '', text)
         dest = self.dest(rel)
+        if dest.startswith(f'projects/{self.algo}/tests/'):
+            # pytest imports these as ``<algo>.tests.*`` (``projects/`` is
+            # no package): the project's modules relatively, imported once.
+            text = re.sub(rf'^from projects\.{self.algo}\.',
+                          'from ..',
+                          text,
+                          flags=re.M)
+            text = re.sub(rf'^from projects\.{self.algo} import',
+                          'from .. import',
+                          text,
+                          flags=re.M)
         if dest.startswith('mmseg/'):
             text = own_package_imports(text, dest, self.tree)
         self.files[dest] = HEADER + text
@@ -281,7 +317,7 @@ def readme(family: Family, written: Set[str], meta: dict, tree: str,
         '<!-- [ALGORITHM] -->', '').replace('<!-- [DATASET] -->', '')
     tag = 'DATASET' if family.algo == 'camvid' else 'ALGORITHM'
     abstract = secs.get('Abstract') or intro
-    results = results_table(meta, written, family.algo)
+    results = results_table(meta, written, osp.dirname(dest))
     for key in ('Results and models', 'Results'):
         if key in secs:
             results += '\n' + secs[key]
@@ -306,7 +342,7 @@ def run(tree: str, name: str, form: str = 'core') -> List[str]:
     check_tree(tree)
     family = FAMILIES[name]
     index = PackageIndex(ROOT)
-    writer = Writer(tree, form, family.algo)
+    writer = Writer(tree, form, family.algo, index)
     classes = list(family.classes)
     for req in family.requires:
         classes += FAMILIES[req].classes
@@ -316,12 +352,12 @@ def run(tree: str, name: str, form: str = 'core') -> List[str]:
     allowed = set(classes)
     seeds = [index.registered[c] for c in classes]
     # Configs: those whose package types all belong to the family.
-    cfg_writer = ConfigWriter(ROOT, tree)
+    cfg_writer = ConfigWriter(ROOT, tree, writer.dest)
     written_cfgs, skipped = [], []
     for pattern in family.configs:
         for path in sorted(glob(osp.join(ROOT, pattern))):
             rel = osp.relpath(path, ROOT)
-            trial = ConfigWriter(ROOT, tree)
+            trial = ConfigWriter(ROOT, tree, writer.dest)
             try:
                 trial.add(rel)
             except UpstreamError as exc:
@@ -350,12 +386,24 @@ def run(tree: str, name: str, form: str = 'core') -> List[str]:
         with open(osp.join(ROOT, rel), encoding='utf-8') as f:
             writer.python(rel, f.read())
     for init, children in index.exports(modules).items():
+        package = index.dotted(init)
         for child, names in children.items():
-            if names:
+            sub = index.module_file(f'{package}.{child}')
+            if names and (form == 'core' or not sub.endswith('__init__.py')):
                 register_in_init(writer, tree, init, child, names)
+                if form == 'project':  # the project imports every folder
+                    folder = osp.basename(osp.dirname(writer.dest(sub)))
+                    register_in_init(writer, tree,
+                                     f'projects/{family.algo}/__init__.py',
+                                     folder, names)
     for rel, text in cfg_writer.out.items():
-        if rel.startswith('configs/_base_/') and form == 'project':
-            rel = 'configs/' + rel[len('configs/'):]
+        if form == 'project' and not rel.startswith('configs/_base_/'):
+            text = re.sub(
+                r'\A((?:#.*\n)*_base_ = \[.*?\]\n|(?:#.*\n)*_base_ = .*\n)',
+                r'\1custom_imports = dict(\n    imports=['
+                f"'projects.{family.algo}'], allow_failed_imports=False)\n",
+                text,
+                flags=re.S)
         writer.files[writer.dest(rel)] = text
     write_tests(writer, index, family, set(modules))
     for src, dst in family.extra.items():
@@ -392,7 +440,8 @@ def write_tests(writer, index, family, modules) -> None:
         if rel in done:
             continue
         done.add(rel)
-        dest = seeds.get(rel, rel)  # helpers keep their place in tests/
+        # Helpers keep their place in tests/ (core form).
+        dest = writer.dest(seeds.get(rel, rel))
         with open(osp.join(ROOT, rel), encoding='utf-8') as f:
             text, _ = prune_tests(f.read(), dropped)
 
@@ -403,7 +452,8 @@ def write_tests(writer, index, family, modules) -> None:
                     osp.dirname(rel), *(['..'] * (len(dots) - 1)),
                     *module.split('.'))) + '.py'
             todo.append(target)
-            return f'from {relative_module(dest, seeds.get(target, target))}'
+            where = writer.dest(seeds.get(target, target))
+            return f'from {relative_module(dest, where)}'
 
         text = re.sub(
             r'^from (\.+)([\w.]+)(?= import)', relink, text, flags=re.M)
@@ -412,7 +462,7 @@ def write_tests(writer, index, family, modules) -> None:
             text = default_scope(text)
         writer.python(dest, text)
         folder = osp.dirname(dest)
-        while folder.startswith('tests'):
+        while folder.startswith('tests') or folder.endswith('/tests'):
             init = f'{folder}/__init__.py'
             if not osp.isfile(osp.join(writer.tree, init)):
                 writer.files.setdefault(writer.dest(init), HEADER)
@@ -446,20 +496,23 @@ def default_scope(text: str) -> str:
 
 
 def write_docs(writer, family, written_cfgs, tree, form) -> None:
+    """README (mmseg's configs template, or the projects/ one), metafile
+    and, for the core form, the ``model-index.yml`` entry."""
     meta_src = osp.join(ROOT, osp.dirname(family.readme), 'metafile.yml')
     with open(meta_src, encoding='utf-8') as f:
         meta = yaml.safe_load(f)
-    cfg_dir = writer.dest(f'configs/{family.algo}')
+    cfg_dir = osp.dirname(writer.dest(f'configs/{family.algo}/x.py'))
     for coll in meta.get('Collections', []):
         coll['README'] = f'{cfg_dir}/README.md'
     for model in meta.get('Models', []):
-        model['Config'] = model.get('Config', '').replace(
-            osp.dirname(family.readme), cfg_dir)
+        model['Config'] = writer.dest(model.get('Config', ''))
     dest = (f'{cfg_dir}/README.md'
             if form == 'core' else f'projects/{family.algo}/README.md')
     written = {writer.dest(c) for c in written_cfgs}
-    writer.files[dest] = readme(family, written | set(writer.files), meta,
-                                tree, dest)
+    text = readme(family, written | set(writer.files), meta, tree, dest)
+    if form == 'project':
+        text = project_readme(text, family, sorted(written))
+    writer.files[dest] = text
     writer.files[f'{cfg_dir}/metafile.yaml'] = metafile_text(meta, written)
     if form == 'core':
         with open(osp.join(tree, 'model-index.yml'), encoding='utf-8') as f:
@@ -468,6 +521,39 @@ def write_docs(writer, family, written_cfgs, tree, form) -> None:
         if entry not in index_text:
             index_text = index_text.rstrip('\n') + '\n' + entry
         writer.files['model-index.yml'] = index_text
+
+
+def checklist(name: str) -> str:
+    """The family's milestone checklist, kept in docs/upstream.md."""
+    with open(osp.join(ROOT, 'docs', 'upstream.md'), encoding='utf-8') as f:
+        text = f.read()
+    match = re.search(rf'^### `{re.escape(name)}`\n(.*?)(?=^##|\Z)', text,
+                      re.M | re.S)
+    if match is None or '- [' not in match.group(1):
+        raise UpstreamError(f'docs/upstream.md has no checklist for {name}')
+    return match.group(1).strip() + '\n'
+
+
+def project_readme(core: str, family: Family, configs: List[str]) -> str:
+    """mmseg's projects/ template from the core README's sections."""
+    title, secs = markdown_sections(core)
+    config = osp.relpath(configs[0], 'projects') if configs else 'CONFIG'
+    usage = ('### Prerequisites\n\n- Python 3.7+\n- PyTorch, '
+             'mmengine 0.10.x, mmcv 2.x\n- mmsegmentation 1.2.x\n\n'
+             'All commands run from the root of mmsegmentation, with the '
+             'project importable:\n\n```shell\nexport PYTHONPATH=`pwd`:'
+             '$PYTHONPATH\n```\n\n### Training commands\n\n```shell\n'
+             f'mim train mmsegmentation projects/{config} --work-dir '
+             f'work_dirs/{family.algo}\n```\n\n### Testing commands\n\n'
+             f'```shell\nmim test mmsegmentation projects/{config} '
+             f'--work-dir work_dirs/{family.algo} --checkpoint '
+             '${CHECKPOINT}\n```\n')
+    return (f"{title.strip()}\n\n## Description\n\n"
+            f"{secs['Introduction'].strip()}\n\n{secs['Abstract'].strip()}"
+            f'\n\n## Usage\n\n{usage}\n## Results\n\n'
+            f"{secs['Results and models'].strip()}\n\n## Citation\n\n"
+            f"{secs['Citation'].strip()}\n\n## Checklist\n\n"
+            f'{checklist(family.algo)}')
 
 
 def main(argv=None) -> int:

@@ -59,9 +59,10 @@ class ConfigWriter:
         tree (str): The mmseg checkout.
     """
 
-    def __init__(self, root: str, tree: str):
+    def __init__(self, root: str, tree: str, dest=None):
         self.root, self.tree = root, tree
-        self.out: Dict[str, str] = {}  # tree-relative path -> text
+        self.dest = dest or (lambda rel: rel)  # repository -> tree path
+        self.out: Dict[str, str] = {}  # repository path -> text
 
     def _read(self, rel: str) -> str:
         with open(osp.join(self.root, rel), encoding='utf-8') as f:
@@ -100,12 +101,14 @@ class ConfigWriter:
                 raise UpstreamError(f'{rel}: base {base} of another package')
             else:
                 ours = osp.normpath(osp.join(osp.dirname(rel), base))
-                target = self.wrapped_mmseg_base(ours) or self.add(ours)
-            rel_base = osp.relpath(target, osp.dirname(rel))
+                target = self.wrapped_mmseg_base(ours)
+                target = target or self.dest(self.add(ours))
+            rel_base = osp.relpath(target, osp.dirname(self.dest(rel)))
             if not rel_base.startswith('.'):
                 rel_base = './' + rel_base
             new_bases.append((base, rel_base))
-        self.out[rel] = rewrite_config(text, rel, dict(new_bases))
+        self.out[rel] = rename_package(
+            rewrite_config(text, rel, dict(new_bases)))
         return rel
 
 
@@ -142,8 +145,7 @@ def rewrite_config(text: str, rel: str, bases: Dict[str, str]) -> str:
     for old, new in PLUMBING_TYPES.items():
         if new:
             text = text.replace(f"type='{old}'", f"type='{new}'")
-    text = re.sub(r'^custom_hooks = \[\s*\]\n', '', text, flags=re.M)
-    return rename_package(text)
+    return re.sub(r'^custom_hooks = \[\s*\]\n', '', text, flags=re.M)
 
 
 def _call_type(node) -> Optional[str]:
@@ -190,7 +192,7 @@ def clean_markdown(text: str, exists) -> str:
     return text
 
 
-def results_table(meta: dict, written: Set[str], algo: str) -> str:
+def results_table(meta: dict, written: Set[str], readme_dir: str) -> str:
     """mmseg's results table from the metafile entries of written configs
     that record results (figures measured in the repository)."""
     rows = []
@@ -206,7 +208,7 @@ def results_table(meta: dict, written: Set[str], algo: str) -> str:
             arch = model.get('Metadata', {}).get('Architecture', ['-'])
             rows.append(f"| {arch[-1]} | {arch[0]} | {res.get('Dataset')} "
                         f'| {miou} | {extra or "-"} | '
-                        f'[config]({osp.basename(cfg)}) |')
+                        f'[config]({osp.relpath(cfg, readme_dir)}) |')
     if not rows:
         return ('No configuration written here has results recorded in '
                 "the original repository's metafile; see the figures "
