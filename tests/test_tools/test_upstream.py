@@ -25,7 +25,8 @@ def _script(name: str):
 
 
 upstream = _script('upstream')
-rewrite_config = _script('upstream_configs').rewrite_config
+_configs = _script('upstream_configs')
+ConfigWriter, rewrite_config = _configs.ConfigWriter, _configs.rewrite_config
 _package = _script('upstream_package')
 PackageIndex, UpstreamError = _package.PackageIndex, _package.UpstreamError
 prune_tests, rename_package = _package.prune_tests, _package.rename_package
@@ -154,6 +155,40 @@ def test_config_rewrite_bases_and_plumbing():
     assert "type='CheckpointHook'" in out
 
 
+def test_config_bases_of_ours_and_mmseg_ext_prefix(tmp_path):
+    root, tree = tmp_path / 'repo', tmp_path / 'tree'
+    files = {
+        root / 'configs/fam/a.py':
+        "_base_ = ['mmseg_ext::_base_/models/m.py', "
+        "'../_base_/wrap_runtime.py']\n",
+        root / 'configs/_base_/models/m.py':
+        "model = dict(type='M')\n",
+        root / 'configs/_base_/wrap_runtime.py':
+        "_base_ = ['mmseg::_base_/default_runtime.py']\n"
+        "custom_hooks = [dict(type='IterationSeedHook')]\n",
+        tree / 'configs/_base_/default_runtime.py':
+        "default_scope = 'mmseg'\n",
+    }
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    writer = ConfigWriter(str(root), str(tree))
+    writer.add('configs/fam/a.py')
+    # Our model base is written; the plumbing-only runtime becomes mmseg's.
+    assert writer.out == {
+        'configs/_base_/models/m.py':
+        "model = dict(type='M')\n",
+        'configs/fam/a.py':
+        "_base_ = ['../_base_/models/m.py', '../_base_/default_runtime.py']\n"
+    }
+    project = upstream.Writer(str(tree), 'project', 'fam')
+    writer = ConfigWriter(str(root), str(tree), project.dest)
+    writer.add('configs/fam/a.py')
+    assert writer.out['configs/fam/a.py'] == (
+        "_base_ = ['./_base_/models/m.py', "
+        "'../../../configs/_base_/default_runtime.py']\n")
+
+
 def test_prune_tests_drops_what_needs_unwritten_code():
     source = textwrap.dedent("""\
         import numpy as np
@@ -197,6 +232,38 @@ def test_refuses_trees_that_are_not_mmseg_1_2(tmp_path, capsys, version,
     assert upstream.main([tree, '--family', 'gscnn']) == 2
     assert message in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == (['mmseg'] if version else [])
+
+
+def test_register_in_init_is_idempotent(tmp_path):
+    init = tmp_path / 'mmseg' / 'necks' / '__init__.py'
+    init.parent.mkdir(parents=True)
+    init.write_text("from .fpn import FPN\n\n__all__ = ['FPN']\n")
+    writer = upstream.Writer(str(tmp_path), 'core', 'algo')
+    for _ in range(2):
+        upstream.register_in_init(writer, str(tmp_path),
+                                  'mmseg_ext/necks/__init__.py', 'gsn',
+                                  ['GSN', 'gsn_util'])
+    assert writer.files['mmseg/necks/__init__.py'] == (
+        'from .fpn import FPN\nfrom .gsn import GSN, gsn_util\n\n'
+        "__all__ = ['FPN', 'GSN', 'gsn_util']\n")
+
+
+@pytest.mark.parametrize('name', sorted(upstream.FAMILIES))
+def test_every_family_closes_over_upstream_material(name):
+    """The package as it is now: seeds registered, no shim needed."""
+    index = PackageIndex(ROOT)
+    family = upstream.FAMILIES[name]
+    modules = index.closure(index.registered[c] for c in family.classes)
+    assert modules and all(_package.is_upstream_material(m) for m in modules)
+    assert all(
+        upstream.glob(osp.join(ROOT, p), recursive=True) for p in family.tests)
+
+
+def test_write_twice_changes_nothing(tmp_path):
+    tree = make_tree(str(tmp_path))
+    written = upstream.run(tree, 'boundary-metrics')
+    assert 'mmseg/evaluation/metrics/boundary_iou.py' in written
+    assert upstream.run(tree, 'boundary-metrics') == []
 
 
 # ------------------------------------------------------------------ slow
@@ -306,3 +373,58 @@ def test_gscnn_written_into_mmseg_1_2_2(tmp_path):
     assert res.returncode == 0, log[-3000:]
     assert re.search(r'Iter\(train\) \[2/2\].*decode\.loss_dual', log)
     assert osp.isfile(osp.join(work, 'iter_2.pth'))
+
+
+BUILD_CONFIGS = """\
+import sys
+from mmengine.config import Config
+from mmseg.utils import register_all_modules
+register_all_modules()
+from mmseg.registry import MODELS
+for path in sys.argv[1:]:
+    cfg = Config.fromfile(path)
+    cfg.model.pop('pretrained', None)
+    MODELS.build(cfg.model)
+assert 'mmseg_ext' not in sys.modules
+print('built', len(sys.argv) - 1)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_every_family_and_the_project_form(tmp_path):
+    """All five families in one tree (camvid last: its configs of the other
+    families' models need them), then gscnn as a project in another."""
+    trees = {
+        'core': make_tree(str(tmp_path / 'core')),
+        'project': make_tree(str(tmp_path / 'project'))
+    }
+    order = ['boundary-metrics', 'gscnn', 'refinenet', 'pspnet', 'camvid']
+    written = {'core': set(), 'project': set()}
+    for name in order:
+        written['core'] |= set(upstream.run(trees['core'], name))
+    written['project'] |= set(
+        upstream.run(trees['project'], 'gscnn', 'project'))
+    for name in order:
+        assert upstream.run(trees['core'], name) == [], name
+    assert upstream.run(trees['project'], 'gscnn', 'project') == []
+    for form, tree in trees.items():
+        files = sorted(written[form] - {'model-index.yml'})
+        for rel in files:
+            with open(osp.join(tree, rel), encoding='utf-8') as f:
+                assert 'mmseg_ext' not in f.read(), rel
+        _lint(tree, files)
+        configs = [
+            f for f in files if f.endswith('.py') and '/_base_/' not in f and (
+                f.startswith('configs/') or '/configs/' in f)
+        ]
+        assert len(configs) >= (40 if form == 'core' else 7), configs
+        res = run_in_tree(tree, ['-c', BUILD_CONFIGS] + configs)
+        assert f'built {len(configs)}' in res.stdout, res.stderr[-3000:]
+        tests = [
+            f for f in files
+            if osp.basename(f).startswith('test_') and f.endswith('.py')
+        ]
+        passed, failed, res = _pytest_outcomes(tree, tests)
+        assert len(passed) > (200 if form == 'core' else 50)
+        assert not failed, res.stdout[-3000:]

@@ -52,6 +52,7 @@ class Family:
         readme: The family README in this repository, if any.
         requires: Families whose classes the configs may use.
         extra: Other repository files -> their path in the tree.
+        results: Sections of the README that hold its results.
     """
     algo: str
     classes: List[str]
@@ -60,6 +61,8 @@ class Family:
     readme: str = ''
     requires: List[str] = field(default_factory=list)
     extra: Dict[str, str] = field(default_factory=dict)
+    results: List[str] = field(
+        default_factory=lambda: ['Results and models', 'Results'])
 
 
 FAMILIES = {
@@ -86,7 +89,10 @@ FAMILIES = {
         'pspnet', ['PSPUpsampleHead', 'ClassPresenceHead'],
         ['configs/pspnet/*.py'],
         {'tests/**/test_psp_upsample_head.py': 'tests/test_models/test_heads'},
-        'configs/pspnet/README.md'),
+        'configs/pspnet/README.md',
+        results=[
+            'Official weights (hszhao/semseg), converted', 'PSPUpsampleHead'
+        ]),
     'boundary-metrics':
     Family(
         'boundary_metrics', ['BoundaryFScore', 'BoundaryIoU'], [], {
@@ -180,14 +186,13 @@ class Writer:
         if dest.startswith(f'projects/{self.algo}/tests/'):
             # pytest imports these as ``<algo>.tests.*`` (``projects/`` is
             # no package): the project's modules relatively, imported once.
-            text = re.sub(rf'^from projects\.{self.algo}\.',
-                          'from ..',
-                          text,
-                          flags=re.M)
-            text = re.sub(rf'^from projects\.{self.algo} import',
-                          'from .. import',
-                          text,
-                          flags=re.M)
+            text = re.sub(
+                rf'^from projects\.{self.algo}\.', 'from ..', text, flags=re.M)
+            text = re.sub(
+                rf'^from projects\.{self.algo} import',
+                'from .. import',
+                text,
+                flags=re.M)
         if dest.startswith('mmseg/'):
             text = own_package_imports(text, dest, self.tree)
         self.files[dest] = HEADER + text
@@ -244,16 +249,18 @@ def own_package_imports(text: str, dest: str, tree: str) -> str:
 
 def format_python(text: str, tree: str) -> str:
     """isort, yapf and docformatter with mmseg's settings, as its
-    pre-commit would."""
-    import isort
-    from yapf.yapflib.yapf_api import FormatCode
+    pre-commit would (the versions in requirements/lint.txt)."""
+    try:
+        import docformatter
+        import isort
+        from yapf.yapflib.yapf_api import FormatCode
+    except ImportError as exc:
+        raise UpstreamError(
+            f'{exc.name} is needed to format the written files: pip install '
+            '-r requirements/lint.txt') from exc
     cfg = osp.join(tree, 'setup.cfg')
     text = isort.code(text, settings_path=tree)
     text = FormatCode(text, style_config=cfg)[0]
-    try:
-        import docformatter
-    except ImportError:
-        return text
     return docformatter.format_code(
         text, summary_wrap_length=79, description_wrap_length=79)
 
@@ -288,7 +295,7 @@ def register_in_init(writer: Writer, tree: str, init: str, module: str,
         # Into the sorted block: before an ``# isort: off`` section.
         head = text.split('# isort: off')[0]
         imports = list(
-            re.finditer(r'^from \..*?(?:\n(?=\S)|\Z)', head, re.M | re.S))
+            re.finditer(r'^from \.[^\n(]*(?:\([^)]*\))?[^\n]*\n', head, re.M))
         at = imports[-1].end() if imports else len(head)
         text = (
             text[:at] + f"from .{module} import {', '.join(names)}\n" +
@@ -313,14 +320,19 @@ def readme(family: Family, written: Set[str], meta: dict, tree: str,
     with open(osp.join(ROOT, family.readme), encoding='utf-8') as f:
         pre, secs = markdown_sections(f.read())
     title = pre.strip().splitlines()
-    intro = secs.get('Introduction', '\n'.join(title[1:]) + '\n').replace(
-        '<!-- [ALGORITHM] -->', '').replace('<!-- [DATASET] -->', '')
+    preamble = '\n'.join(t for t in title[1:] if not t.startswith('>'))
+    intro = secs.get('Introduction',
+                     preamble).replace('<!-- [ALGORITHM] -->',
+                                       '').replace('<!-- [DATASET] -->', '')
     tag = 'DATASET' if family.algo == 'camvid' else 'ALGORITHM'
-    abstract = secs.get('Abstract') or intro
+    abstract = secs.get('Abstract')
+    if abstract is None:  # the first paragraph introduces, the rest tells
+        first, _, rest = intro.strip().partition('\n\n')
+        intro, abstract = (first, rest) if rest else (intro, first)
     results = results_table(meta, written, osp.dirname(dest))
-    for key in ('Results and models', 'Results'):
+    for key in family.results:
         if key in secs:
-            results += '\n' + secs[key]
+            results += f'\n### {key}\n\n' + secs[key]
     citation = secs.get('Citation', '')
     text = (f'{title[0]}\n\n' +
             '\n'.join(t for t in title[1:] if t.startswith('>')) +

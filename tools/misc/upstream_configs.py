@@ -97,10 +97,12 @@ class ConfigWriter:
                 if not osp.isfile(osp.join(self.tree, target)):
                     raise UpstreamError(
                         f'{rel}: base {base} is not in the mmseg tree')
-            elif '::' in base:
+            elif '::' in base and not base.startswith('mmseg_ext::'):
                 raise UpstreamError(f'{rel}: base {base} of another package')
             else:
-                ours = osp.normpath(osp.join(osp.dirname(rel), base))
+                ours = ('configs/' + base[len('mmseg_ext::'):]
+                        if base.startswith('mmseg_ext::') else osp.normpath(
+                            osp.join(osp.dirname(rel), base)))
                 target = self.wrapped_mmseg_base(ours)
                 target = target or self.dest(self.add(ours))
             rel_base = osp.relpath(target, osp.dirname(self.dest(rel)))
@@ -202,8 +204,12 @@ def results_table(meta: dict, written: Set[str], readme_dir: str) -> str:
             continue
         for res in model.get('Results', []) or []:
             metrics = res.get('Metrics', {})
-            miou = metrics.get('mIoU', '-')
-            extra = ', '.join(f'{k} {v}' for k, v in metrics.items()
+            fmt = {
+                k: f'{v:.2f}' if isinstance(v, float) else v
+                for k, v in metrics.items()
+            }
+            miou = fmt.get('mIoU', '-')
+            extra = ', '.join(f'{k} {v}' for k, v in fmt.items()
                               if k != 'mIoU')
             arch = model.get('Metadata', {}).get('Architecture', ['-'])
             rows.append(f"| {arch[-1]} | {arch[0]} | {res.get('Dataset')} "

@@ -213,8 +213,7 @@ def registered_classes(tree: ast.Module) -> List[str]:
 
 def rename_package(text: str) -> str:
     """``mmseg_ext`` dotted and path names to mmseg's (same layout)."""
-    text = re.sub(r'\bmmseg_ext([./])', r'mmseg\1', text)
-    return text
+    return re.sub(r'\bmmseg_ext([./]|::)', r'mmseg\1', text)
 
 
 # ---------------------------------------------------------------- tests
