@@ -361,9 +361,13 @@ def run(tree: str, name: str, form: str = 'core') -> List[str]:
     unknown = [c for c in classes if c not in index.registered]
     if unknown:
         raise UpstreamError(f'{name}: {unknown} not registered in {PKG}')
-    allowed = set(classes)
     seeds = [index.registered[c] for c in classes]
-    # Configs: those whose package types all belong to the family.
+    # Classes of the other families; any other class a config of the family
+    # uses (a module added since the seeds were named) joins the family.
+    others = {c
+              for n, f in FAMILIES.items() if n != name
+              for c in f.classes} - set(classes)
+    # Configs: those whose package types are upstream material.
     cfg_writer = ConfigWriter(ROOT, tree, writer.dest)
     written_cfgs, skipped = [], []
     for pattern in family.configs:
@@ -385,15 +389,22 @@ def run(tree: str, name: str, form: str = 'core') -> List[str]:
                                'not upstream material)')
                 continue
             # Classes of another family: only once that one is written.
-            missing = sorted(t for t in ours - allowed if not osp.isfile(
+            missing = sorted(t for t in ours & others if not osp.isfile(
                 osp.join(tree, writer.dest(index.registered[t]))))
             if missing:
                 skipped.append(f'{rel} (needs {missing}: write their '
                                'family first)')
                 continue
+            seeds += [index.registered[t] for t in sorted(ours - others)]
             cfg_writer.add(rel)
             written_cfgs.append(rel)
     modules = index.closure(seeds)
+    for rel in modules:
+        folder = osp.dirname(writer.dest(rel))
+        if form == 'core' and not osp.isdir(osp.join(tree, folder)):
+            raise UpstreamError(
+                f'{rel}: mmseg has no folder {folder}/ (its package would '
+                'not be imported); move the module or use --form project')
     for rel in modules:
         with open(osp.join(ROOT, rel), encoding='utf-8') as f:
             writer.python(rel, f.read())
@@ -443,7 +454,11 @@ def write_tests(writer, index, family, modules) -> None:
 
     seeds = {}  # repository test file -> its path in mmseg's layout
     for pattern, dest in family.tests.items():
-        for path in sorted(glob(osp.join(ROOT, pattern), recursive=True)):
+        paths = sorted(glob(osp.join(ROOT, pattern), recursive=True))
+        if not paths:
+            raise UpstreamError(f'{family.algo}: no test file matches '
+                                f'{pattern}')
+        for path in paths:
             rel = osp.relpath(path, ROOT)
             seeds[rel] = f'{dest}/{osp.basename(rel)}'
     todo, done = list(seeds), set()
