@@ -544,9 +544,12 @@ def write_docs(writer, family, written_cfgs, tree, form) -> None:
     if form == 'core':
         with open(osp.join(tree, 'model-index.yml'), encoding='utf-8') as f:
             index_text = f.read()
-        entry = f'- {cfg_dir}/metafile.yaml\n'
-        if entry not in index_text:
-            index_text = index_text.rstrip('\n') + '\n' + entry
+        entry = f'- {cfg_dir}/metafile.yaml'
+        if entry not in index_text.splitlines():  # in mmseg's sorted list
+            lines = index_text.rstrip('\n').split('\n')
+            at = next((i for i, line in enumerate(lines)
+                       if line.startswith('- ') and line > entry), len(lines))
+            index_text = '\n'.join(lines[:at] + [entry] + lines[at:]) + '\n'
         writer.files['model-index.yml'] = index_text
 
 

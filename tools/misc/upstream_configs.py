@@ -8,6 +8,7 @@ other bases are written beside mmseg's. Package-only types become mmseg's
 equivalent or are dropped (``PLUMBING_TYPES``).
 """
 import ast
+import copy
 import os.path as osp
 import re
 from typing import Dict, List, Optional, Set, Tuple
@@ -226,7 +227,7 @@ def results_table(meta: dict, written: Set[str], readme_dir: str) -> str:
 
 
 def metafile_text(meta: dict, written: Set[str]) -> str:
-    meta = yaml.safe_load(yaml.safe_dump(meta))
+    meta = copy.deepcopy(meta)
     meta['Models'] = [
         m for m in meta.get('Models', []) if m.get('Config') in written
     ]
