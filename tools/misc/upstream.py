@@ -29,14 +29,12 @@ from typing import Dict, List, Set
 import yaml
 
 from upstream_configs import (ConfigWriter, clean_markdown, config_types,
-                              markdown_sections, metafile_text, results_table,
-                              rewrite_config)
-from upstream_package import (PKG, PackageIndex, UpstreamError,
-                              is_upstream_material, prune_tests,
-                              rename_package)
+                              markdown_sections, metafile_text, results_table)
+from upstream_package import (HEADER, PKG, PackageIndex, UpstreamError,
+                              is_upstream_material, rename_package)
+from upstream_tests import write_tests
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-HEADER = '# Copyright (c) OpenMMLab. All rights reserved.\n'
 
 
 @dataclass
@@ -428,7 +426,7 @@ def run(tree: str, name: str, form: str = 'core') -> List[str]:
                 text,
                 flags=re.S)
         writer.files[writer.dest(rel)] = text
-    write_tests(writer, index, family, set(modules))
+    write_tests(writer, index, ROOT, family.tests, set(modules))
     for src, dst in family.extra.items():
         with open(osp.join(ROOT, src), encoding='utf-8') as f:
             writer.python(dst, f.read())
@@ -438,88 +436,6 @@ def run(tree: str, name: str, form: str = 'core') -> List[str]:
     for line in skipped:
         print(f'skipped config {line}', file=sys.stderr)
     return changed
-
-
-def write_tests(writer, index, family, modules) -> None:
-    """Tests in mmseg's layout; tests that need unwritten code dropped."""
-
-    def dropped(dotted: str) -> bool:
-        if dotted.split('.')[0] != PKG:
-            return False
-        rel = index.module_file(dotted)
-        if rel is None:
-            rel = index.module_file(dotted.rpartition('.')[0])
-        return rel is None or not is_upstream_material(rel) or (
-            not rel.endswith('__init__.py') and rel not in modules)
-
-    seeds = {}  # repository test file -> its path in mmseg's layout
-    for pattern, dest in family.tests.items():
-        paths = sorted(glob(osp.join(ROOT, pattern), recursive=True))
-        if not paths:
-            raise UpstreamError(f'{family.algo}: no test file matches '
-                                f'{pattern}')
-        for path in paths:
-            rel = osp.relpath(path, ROOT)
-            seeds[rel] = f'{dest}/{osp.basename(rel)}'
-    todo, done = list(seeds), set()
-    while todo:
-        rel = todo.pop()
-        if rel in done:
-            continue
-        done.add(rel)
-        # Helpers keep their place in tests/ (core form).
-        dest = writer.dest(seeds.get(rel, rel))
-        with open(osp.join(ROOT, rel), encoding='utf-8') as f:
-            text, _ = prune_tests(f.read(), dropped)
-
-        def relink(match, rel=rel, dest=dest):
-            dots, module = match.group(1), match.group(2)
-            target = osp.normpath(
-                osp.join(
-                    osp.dirname(rel), *(['..'] * (len(dots) - 1)),
-                    *module.split('.'))) + '.py'
-            todo.append(target)
-            where = writer.dest(seeds.get(target, target))
-            return f'from {relative_module(dest, where)}'
-
-        text = re.sub(
-            r'^from (\.+)([\w.]+)(?= import)', relink, text, flags=re.M)
-        text = rewrite_config(text, rel, {})  # plumbing types in dicts
-        if osp.basename(rel).startswith('test_'):
-            text = default_scope(text)
-        writer.python(dest, text)
-        folder = osp.dirname(dest)
-        while folder.startswith('tests') or folder.endswith('/tests'):
-            init = f'{folder}/__init__.py'
-            if not osp.isfile(osp.join(writer.tree, init)):
-                writer.files.setdefault(writer.dest(init), HEADER)
-            folder = osp.dirname(folder)
-
-
-def relative_module(src: str, target: str) -> str:
-    """The relative import of file ``target`` from file ``src``."""
-    here = osp.dirname(src).split('/')
-    there = target[:-3].split('/')
-    common = 0
-    while (common < min(len(here),
-                        len(there) - 1) and here[common] == there[common]):
-        common += 1
-    return '.' * (len(here) - common + 1) + '.'.join(there[common:])
-
-
-def default_scope(text: str) -> str:
-    """mmseg's test convention (the repository's conftest does it here):
-    ``init_default_scope('mmseg')`` after the imports."""
-    body = ast.parse(text).body
-    last = max((n.end_lineno
-                for n in body if isinstance(n, (ast.Import, ast.ImportFrom))),
-               default=0)
-    lines = text.splitlines(keepends=True)
-    lines[last:last] = [
-        'from mmengine.registry import init_default_scope\n', '\n',
-        "init_default_scope('mmseg')\n"
-    ]
-    return ''.join(lines)
 
 
 def write_docs(writer, family, written_cfgs, tree, form) -> None:

@@ -16,6 +16,7 @@ from glob import glob
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 PKG = 'mmseg_ext'
+HEADER = '# Copyright (c) OpenMMLab. All rights reserved.\n'
 # Not upstream material: stack shims, and what exists only for this
 # package's CPU demo, run plumbing and tooling. A family module that needs
 # one of these is an error; a test that needs one is dropped.
