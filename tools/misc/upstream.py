@@ -1,0 +1,523 @@
+# Copyright (c) mmseg_ext contributors. All rights reserved.
+"""Write one model family into an mmsegmentation 1.2.x checkout.
+
+Example::
+
+    python tools/misc/upstream.py ../mmsegmentation --family gscnn
+    python tools/misc/upstream.py ../mmsegmentation --family refinenet \\
+        --form project
+
+The core form (default) follows a core PR such as PIDNet's (mmseg PR
+#2609): modules under ``mmseg/``, registered in its ``__init__`` files;
+tests under ``tests/test_models/...``; ``configs/<algo>/`` with README,
+``metafile.yaml`` and its ``model-index.yml`` entry. The project form writes
+``projects/<algo>/`` in the template of mmseg's ``projects/``. The files of
+a family are the closure of a few seed classes (``upstream_package``), so
+files added or moved in the package are followed. Running twice changes
+nothing. See docs/upstream.md.
+"""
+import argparse
+import ast
+import os
+import os.path as osp
+import re
+import sys
+from dataclasses import dataclass, field
+from glob import glob
+from typing import Dict, List, Set
+
+import yaml
+
+from upstream_configs import (ConfigWriter, clean_markdown, config_types,
+                              markdown_sections, metafile_text, results_table)
+from upstream_package import (HEADER, PKG, PackageIndex, UpstreamError,
+                              is_upstream_material, rename_package)
+from upstream_tests import write_tests
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@dataclass
+class Family:
+    """Seeds of one family: the rest is computed.
+
+    Attributes:
+        algo: Folder name in mmseg (``configs/<algo>``, ``projects/<algo>``).
+        classes: Registered classes of the family (seeds of the closure).
+        configs: Globs of the configs to write (those that need code which
+            is not upstream material are left out, and reported).
+        tests: Glob of a test file -> its folder in mmseg's test layout.
+        readme: The family README in this repository, if any.
+        requires: Families whose classes the configs may use.
+        extra: Other repository files -> their path in the tree.
+        results: Sections of the README that hold its results.
+    """
+    algo: str
+    classes: List[str]
+    configs: List[str] = field(default_factory=list)
+    tests: Dict[str, str] = field(default_factory=dict)
+    readme: str = ''
+    requires: List[str] = field(default_factory=list)
+    extra: Dict[str, str] = field(default_factory=dict)
+    results: List[str] = field(
+        default_factory=lambda: ['Results and models', 'Results'])
+
+
+FAMILIES = {
+    'gscnn':
+    Family(
+        'gscnn', [
+            'GSCNNHead', 'GSCNNSepASPPHead', 'ShapeStreamEncoderDecoder',
+            'ShapeStreamTTAModel', 'GatedShapeStream', 'WiderResNet',
+            'BoundaryBCELoss', 'DualTaskLoss', 'EdgeAttentionLoss',
+            'GenerateSegBoundary'
+        ], ['configs/gscnn/*.py'], {
+            'tests/**/test_gscnn_losses.py': 'tests/test_models/test_losses',
+            'tests/**/test_wider_resnet.py':
+            'tests/test_models/test_backbones',
+            'tests/**/test_generate_seg_boundary.py': 'tests/test_datasets',
+        }, 'configs/gscnn/README.md'),
+    'refinenet':
+    Family('refinenet', ['RefineNetHead', 'LightWeightRefineNetHead'],
+           ['configs/refinenet/*.py'],
+           {'tests/**/test_refinenet_head.py': 'tests/test_models/test_heads'},
+           'configs/refinenet/README.md'),
+    'pspnet':
+    Family(
+        'pspnet', ['PSPUpsampleHead', 'ClassPresenceHead'],
+        ['configs/pspnet/*.py'],
+        {'tests/**/test_psp_upsample_head.py': 'tests/test_models/test_heads'},
+        'configs/pspnet/README.md',
+        results=[
+            'Official weights (hszhao/semseg), converted', 'PSPUpsampleHead'
+        ]),
+    'boundary-metrics':
+    Family(
+        'boundary_metrics', ['BoundaryFScore', 'BoundaryIoU'], [], {
+            'tests/**/test_boundary_metrics.py':
+            'tests/test_evaluation/test_metrics',
+            'tests/**/test_boundary_fscore_gscnn.py':
+            'tests/test_evaluation/test_metrics',
+        }),
+    'camvid':
+    Family(
+        'camvid', ['CamVidDataset', 'GenerateSegBoundary'],
+        ['configs/camvid/*.py'],
+        {'tests/**/test_camvid_dataset.py': 'tests/test_datasets'},
+        'configs/camvid/README.md',
+        requires=['boundary-metrics'],
+        extra={
+            'tools/dataset_converters/camvid.py':
+            'tools/dataset_converters/camvid.py'
+        }),
+}
+
+
+def check_tree(tree: str) -> None:
+    """Refuse anything but an mmsegmentation 1.2.x checkout."""
+    version_file = osp.join(tree, 'mmseg', 'version.py')
+    if not osp.isfile(version_file):
+        raise UpstreamError(f'{tree} is not an mmsegmentation checkout: '
+                            'no mmseg/version.py')
+    with open(version_file, encoding='utf-8') as f:
+        match = re.search(r"__version__ = '([^']+)'", f.read())
+    version = match.group(1) if match else 'unknown'
+    if not version.startswith('1.2.'):
+        raise UpstreamError(f'{tree} holds mmsegmentation {version}; this '
+                            'tool writes into mmsegmentation 1.2.x')
+    for need in ('configs/_base_', 'model-index.yml', 'setup.cfg',
+                 'mmseg/registry'):
+        if not osp.exists(osp.join(tree, need)):
+            raise UpstreamError(
+                f'{tree} is not checkout-shaped: {need} is '
+                'missing (in an sdist, move mmseg/.mim/ '
+                'configs, tools and model-index.yml to the top)')
+
+
+class Writer:
+    """Collects the files of one family, formats them with the tree's
+    settings and writes the ones whose content differs."""
+
+    def __init__(self, tree: str, form: str, algo: str, index=None):
+        self.tree, self.form, self.algo = tree, form, algo
+        self.index = index
+        self.files: Dict[str, str] = {}
+
+    def dest(self, rel: str) -> str:
+        """The path in the tree of a repository file (idempotent)."""
+        rel = rename_package(rel)
+        if self.form == 'core' or rel.startswith('projects/'):
+            return rel
+        # projects/<algo>/: modules in the folder of their kind
+        # (decode_heads/, losses/, ...), configs/ with configs/_base_/,
+        # tests/ flat, anything else under its own path.
+        parts = rel.split('/')
+        if parts[0] == 'mmseg':
+            rel = '/'.join(parts[-2:])
+        elif parts[0] == 'configs' and parts[1] != '_base_':
+            rel = 'configs/' + parts[-1]
+        elif parts[0] == 'tests':
+            rel = 'tests/' + parts[-1]
+        return f'projects/{self.algo}/{rel}'
+
+    def dotted(self, match) -> str:
+        """A dotted ``mmseg_ext`` name in the project form."""
+        parts = match.group(0).split('.')
+        for cut in range(len(parts), 0, -1):
+            rel = self.index.module_file('.'.join(parts[:cut]))
+            if rel is not None:
+                path = self.dest(rel)[:-3]
+                if rel.endswith('__init__.py') and path + '.py' not in (
+                        self.files):  # re-exported by the project itself
+                    path = f'projects/{self.algo}/__init__'
+                path = path[:-len('/__init__')] if path.endswith(
+                    '/__init__') else path
+                return '.'.join(path.split('/') + parts[cut:])
+        return match.group(0)
+
+    def python(self, rel: str, text: str) -> None:
+        if self.form == 'project':
+            text = re.sub(rf'\b{PKG}(?:\.\w+)+', self.dotted, text)
+        text = rename_package(text)
+        text = re.sub(r'\A# Copyright[^\n]*\n', '', text)
+        dest = self.dest(rel)
+        if dest.startswith(f'projects/{self.algo}/tests/'):
+            # pytest imports these as ``<algo>.tests.*`` (``projects/`` is
+            # no package): the project's modules relatively, imported once.
+            text = re.sub(
+                rf'^from projects\.{self.algo}\.', 'from ..', text, flags=re.M)
+            text = re.sub(
+                rf'^from projects\.{self.algo} import',
+                'from .. import',
+                text,
+                flags=re.M)
+        if dest.startswith('mmseg/'):
+            text = own_package_imports(text, dest, self.tree)
+        self.files[dest] = HEADER + text
+
+    def write(self) -> List[str]:
+        changed = []
+        for rel, text in sorted(self.files.items()):
+            if rel.endswith('.py'):
+                text = format_python(text, self.tree)
+            if PKG in text:
+                line = text[:text.index(PKG)].count('\n') + 1
+                raise UpstreamError(f'{rel}:{line}: still names {PKG}')
+            path = osp.join(self.tree, rel)
+            if osp.isfile(path):
+                with open(path, encoding='utf-8') as f:
+                    if f.read() == text:
+                        continue
+            os.makedirs(osp.dirname(path), exist_ok=True)
+            with open(path, 'w', encoding='utf-8') as f:
+                f.write(text)
+            changed.append(rel)
+        return changed
+
+
+def own_package_imports(text: str, dest: str, tree: str) -> str:
+    """``from mmseg.datasets import X`` inside ``mmseg/datasets/`` would be
+    a circular import once the module is registered in that ``__init__``:
+    import ``X`` from the submodule that defines it instead."""
+    parts = dest[:-3].split('/')
+    packages = {'.'.join(parts[:i]) for i in range(1, len(parts))}
+    lines = text.splitlines(keepends=True)
+    for node in reversed(ast.parse(text).body):
+        if not (isinstance(node, ast.ImportFrom) and node.level == 0
+                and node.module in packages):
+            continue
+        init = osp.join(tree, *node.module.split('.'), '__init__.py')
+        with open(init, encoding='utf-8') as f:
+            where = {
+                a.asname or a.name: sub.module
+                for sub in ast.parse(f.read()).body
+                if isinstance(sub, ast.ImportFrom) and sub.level == 1
+                for a in sub.names
+            }
+        new = []
+        for alias in node.names:
+            if alias.name not in where:
+                raise UpstreamError(f'{dest}: {alias.name} not found in '
+                                    f'{node.module}/__init__.py')
+            new.append(f'from {node.module}.{where[alias.name]} import '
+                       f'{alias.name}\n')
+        lines[node.lineno - 1:node.end_lineno] = new
+    return ''.join(lines)
+
+
+def format_python(text: str, tree: str) -> str:
+    """isort, yapf and docformatter with mmseg's settings, as its
+    pre-commit would (the versions in requirements/lint.txt)."""
+    try:
+        import docformatter
+        import isort
+        from yapf.yapflib.yapf_api import FormatCode
+    except ImportError as exc:
+        raise UpstreamError(
+            f'{exc.name} is needed to format the written files: pip install '
+            '-r requirements/lint.txt') from exc
+    cfg = osp.join(tree, 'setup.cfg')
+    text = isort.code(text, settings_path=tree)
+    text = FormatCode(text, style_config=cfg)[0]
+    return docformatter.format_code(
+        text, summary_wrap_length=79, description_wrap_length=79)
+
+
+def register_in_init(writer: Writer, tree: str, init: str, module: str,
+                     names: List[str]) -> None:
+    """Append ``from .<module> import <names>`` and ``__all__`` entries to
+    the package ``__init__`` in the tree (or the one written already)."""
+    init = writer.dest(init)
+    path = osp.join(tree, init)
+    text = writer.files.get(init)
+    if text is None:
+        text = HEADER
+        if osp.isfile(path):
+            with open(path, encoding='utf-8') as f:
+                text = f.read()
+    existing = [
+        n for n in ast.parse(text).body if isinstance(n, ast.ImportFrom)
+        and n.level == 1 and n.module == module
+    ]
+    if existing:  # merge into the package's own import of that module
+        node = existing[0]
+        have = [a.name for a in node.names]
+        if set(names) - set(have):
+            lines = text.splitlines(keepends=True)
+            merged = have + [n for n in names if n not in have]
+            lines[node.lineno - 1:node.end_lineno] = [
+                f"from .{module} import ({', '.join(merged)})\n"
+            ]
+            text = ''.join(lines)
+    else:
+        # Into the sorted block: before an ``# isort: off`` section.
+        head = text.split('# isort: off')[0]
+        imports = list(
+            re.finditer(r'^from \.[^\n(]*(?:\([^)]*\))?[^\n]*\n', head, re.M))
+        at = imports[-1].end() if imports else len(head)
+        text = (
+            text[:at] + f"from .{module} import {', '.join(names)}\n" +
+            text[at:])
+    match = re.search(r'^__all__ = \[(.*?)\]', text, re.M | re.S)
+    listed = re.findall(r"'([^']+)'", match.group(1)) if match else []
+    missing = [n for n in names if n not in listed]
+    if missing:
+        new = ', '.join(repr(n) for n in listed + missing)
+        if match:
+            text = text[:match.start()] + f'__all__ = [{new}]' + text[match.
+                                                                      end():]
+        else:
+            text = text.rstrip('\n') + f'\n\n__all__ = [{new}]\n'
+    writer.files[init] = text
+
+
+def readme(family: Family, written: Set[str], meta: dict, tree: str,
+           dest: str) -> str:
+    """The README in mmseg's template, from the family README's sections
+    and the metafile's recorded results."""
+    with open(osp.join(ROOT, family.readme), encoding='utf-8') as f:
+        pre, secs = markdown_sections(f.read())
+    title = pre.strip().splitlines()
+    preamble = '\n'.join(t for t in title[1:] if not t.startswith('>'))
+    intro = secs.get('Introduction',
+                     preamble).replace('<!-- [ALGORITHM] -->',
+                                       '').replace('<!-- [DATASET] -->', '')
+    tag = 'DATASET' if family.algo == 'camvid' else 'ALGORITHM'
+    abstract = secs.get('Abstract')
+    if abstract is None:  # the first paragraph introduces, the rest tells
+        first, _, rest = intro.strip().partition('\n\n')
+        intro, abstract = (first, rest) if rest else (intro, first)
+    results = results_table(meta, written, osp.dirname(dest))
+    for key in family.results:
+        if key in secs:
+            results += f'\n### {key}\n\n' + secs[key]
+    citation = secs.get('Citation', '')
+    text = (f'{title[0]}\n\n' +
+            '\n'.join(t for t in title[1:] if t.startswith('>')) +
+            f'\n\n## Introduction\n\n<!-- [{tag}] -->\n\n{intro.strip()}\n'
+            f'\n## Abstract\n\n{abstract.strip()}\n\n## Results and models\n'
+            f'\n{results.strip()}\n\n## Citation\n\n{citation.strip()}\n')
+    readme_dir = osp.dirname(dest)
+
+    def exists(target):
+        rel = osp.normpath(osp.join(readme_dir, target.split('#')[0]))
+        return rel in written or osp.exists(osp.join(tree, rel))
+
+    return re.sub(r'\n{3,}', '\n\n', clean_markdown(text, exists))
+
+
+def run(tree: str, name: str, form: str = 'core') -> List[str]:
+    """Write family ``name`` into ``tree``; return the files changed."""
+    tree = osp.abspath(tree)
+    check_tree(tree)
+    family = FAMILIES[name]
+    index = PackageIndex(ROOT)
+    writer = Writer(tree, form, family.algo, index)
+    classes = list(family.classes)
+    for req in family.requires:
+        classes += FAMILIES[req].classes
+    unknown = [c for c in classes if c not in index.registered]
+    if unknown:
+        raise UpstreamError(f'{name}: {unknown} not registered in {PKG}')
+    seeds = [index.registered[c] for c in classes]
+    # Classes of the other families; any other class a config of the family
+    # uses (a module added since the seeds were named) joins the family.
+    others = {c
+              for n, f in FAMILIES.items() if n != name
+              for c in f.classes} - set(classes)
+    # Configs: those whose package types are upstream material.
+    cfg_writer = ConfigWriter(ROOT, tree, writer.dest)
+    written_cfgs, skipped = [], []
+    for pattern in family.configs:
+        for path in sorted(glob(osp.join(ROOT, pattern))):
+            rel = osp.relpath(path, ROOT)
+            trial = ConfigWriter(ROOT, tree, writer.dest)
+            try:
+                trial.add(rel)
+            except UpstreamError as exc:
+                skipped.append(f'{rel} ({exc})')
+                continue
+            ours = set().union(*map(config_types, trial.out.values()))
+            ours = {t for t in ours if t in index.registered}
+            not_upstream = sorted(
+                t for t in ours
+                if not is_upstream_material(index.registered[t]))
+            if not_upstream:
+                skipped.append(f'{rel} (needs {not_upstream}, '
+                               'not upstream material)')
+                continue
+            # Classes of another family: only once that one is written.
+            missing = sorted(t for t in ours & others if not osp.isfile(
+                osp.join(tree, writer.dest(index.registered[t]))))
+            if missing:
+                skipped.append(f'{rel} (needs {missing}: write their '
+                               'family first)')
+                continue
+            seeds += [index.registered[t] for t in sorted(ours - others)]
+            cfg_writer.add(rel)
+            written_cfgs.append(rel)
+    modules = index.closure(seeds)
+    for rel in modules:
+        folder = osp.dirname(writer.dest(rel))
+        if form == 'core' and not osp.isdir(osp.join(tree, folder)):
+            raise UpstreamError(
+                f'{rel}: mmseg has no folder {folder}/ (its package would '
+                'not be imported); move the module or use --form project')
+    for rel in modules:
+        with open(osp.join(ROOT, rel), encoding='utf-8') as f:
+            writer.python(rel, f.read())
+    for init, children in index.exports(modules).items():
+        package = index.dotted(init)
+        for child, names in children.items():
+            sub = index.module_file(f'{package}.{child}')
+            if names and (form == 'core' or not sub.endswith('__init__.py')):
+                register_in_init(writer, tree, init, child, names)
+                if form == 'project':  # the project imports every folder
+                    folder = osp.basename(osp.dirname(writer.dest(sub)))
+                    register_in_init(writer, tree,
+                                     f'projects/{family.algo}/__init__.py',
+                                     folder, names)
+    for rel, text in cfg_writer.out.items():
+        if form == 'project' and not rel.startswith('configs/_base_/'):
+            text = re.sub(
+                r'\A((?:#.*\n)*_base_ = \[.*?\]\n|(?:#.*\n)*_base_ = .*\n)',
+                r'\1custom_imports = dict(\n    imports=['
+                f"'projects.{family.algo}'], allow_failed_imports=False)\n",
+                text,
+                flags=re.S)
+        writer.files[writer.dest(rel)] = text
+    write_tests(writer, index, ROOT, family.tests, set(modules))
+    for src, dst in family.extra.items():
+        with open(osp.join(ROOT, src), encoding='utf-8') as f:
+            writer.python(dst, f.read())
+    if family.readme:
+        write_docs(writer, family, written_cfgs, tree, form)
+    changed = writer.write()
+    for line in skipped:
+        print(f'skipped config {line}', file=sys.stderr)
+    return changed
+
+
+def write_docs(writer, family, written_cfgs, tree, form) -> None:
+    """README (mmseg's configs template, or the projects/ one), metafile
+    and, for the core form, the ``model-index.yml`` entry."""
+    meta_src = osp.join(ROOT, osp.dirname(family.readme), 'metafile.yml')
+    with open(meta_src, encoding='utf-8') as f:
+        meta = yaml.safe_load(f)
+    cfg_dir = osp.dirname(writer.dest(f'configs/{family.algo}/x.py'))
+    for coll in meta.get('Collections', []):
+        coll['README'] = f'{cfg_dir}/README.md'
+    for model in meta.get('Models', []):
+        model['Config'] = writer.dest(model.get('Config', ''))
+    dest = (f'{cfg_dir}/README.md'
+            if form == 'core' else f'projects/{family.algo}/README.md')
+    written = {writer.dest(c) for c in written_cfgs}
+    text = readme(family, written | set(writer.files), meta, tree, dest)
+    if form == 'project':
+        text = project_readme(text, family, sorted(written))
+    writer.files[dest] = text
+    writer.files[f'{cfg_dir}/metafile.yaml'] = metafile_text(meta, written)
+    if form == 'core':
+        with open(osp.join(tree, 'model-index.yml'), encoding='utf-8') as f:
+            index_text = f.read()
+        entry = f'- {cfg_dir}/metafile.yaml'
+        if entry not in index_text.splitlines():  # in mmseg's sorted list
+            lines = index_text.rstrip('\n').split('\n')
+            at = next((i for i, line in enumerate(lines)
+                       if line.startswith('- ') and line > entry), len(lines))
+            index_text = '\n'.join(lines[:at] + [entry] + lines[at:]) + '\n'
+        writer.files['model-index.yml'] = index_text
+
+
+def checklist(name: str) -> str:
+    """The family's milestone checklist, kept in docs/upstream.md."""
+    with open(osp.join(ROOT, 'docs', 'upstream.md'), encoding='utf-8') as f:
+        text = f.read()
+    match = re.search(rf'^### `{re.escape(name)}`\n(.*?)(?=^##|\Z)', text,
+                      re.M | re.S)
+    if match is None or '- [' not in match.group(1):
+        raise UpstreamError(f'docs/upstream.md has no checklist for {name}')
+    return match.group(1).strip() + '\n'
+
+
+def project_readme(core: str, family: Family, configs: List[str]) -> str:
+    """mmseg's projects/ template from the core README's sections."""
+    title, secs = markdown_sections(core)
+    config = osp.relpath(configs[0], 'projects') if configs else 'CONFIG'
+    usage = ('### Prerequisites\n\n- Python 3.7+\n- PyTorch, '
+             'mmengine 0.10.x, mmcv 2.x\n- mmsegmentation 1.2.x\n\n'
+             'All commands run from the root of mmsegmentation, with the '
+             'project importable:\n\n```shell\nexport PYTHONPATH=`pwd`:'
+             '$PYTHONPATH\n```\n\n### Training commands\n\n```shell\n'
+             f'mim train mmsegmentation projects/{config} --work-dir '
+             f'work_dirs/{family.algo}\n```\n\n### Testing commands\n\n'
+             f'```shell\nmim test mmsegmentation projects/{config} '
+             f'--work-dir work_dirs/{family.algo} --checkpoint '
+             '${CHECKPOINT}\n```\n')
+    return (f"{title.strip()}\n\n## Description\n\n"
+            f"{secs['Introduction'].strip()}\n\n{secs['Abstract'].strip()}"
+            f'\n\n## Usage\n\n{usage}\n## Results\n\n'
+            f"{secs['Results and models'].strip()}\n\n## Citation\n\n"
+            f"{secs['Citation'].strip()}\n\n## Checklist\n\n"
+            f'{checklist(family.algo)}')
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('tree', help='an mmsegmentation 1.2.x checkout')
+    parser.add_argument('--family', required=True, choices=sorted(FAMILIES))
+    parser.add_argument('--form', default='core', choices=['core', 'project'])
+    args = parser.parse_args(argv)
+    try:
+        changed = run(args.tree, args.family, args.form)
+    except UpstreamError as exc:
+        print(f'upstream.py: error: {exc}', file=sys.stderr)
+        return 2
+    for rel in changed:
+        print(rel)
+    print(f'{len(changed)} file(s) written', file=sys.stderr)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
