@@ -16,7 +16,7 @@ device (the official code gets away with it only through SyncBN over 8
 GPUs). detectron2's DeepLab ASPP drops that norm for the same reason; a
 norm layer trained before can be folded into the conv exactly, which
 :func:`fold_legacy_image_pool` does when older checkpoints load
-(:class:`LegacyASPPKeysMixin`, a base of both heads).
+(:func:`load_legacy_aspp_keys`, called by both heads).
 """
 from typing import Dict, Sequence
 
@@ -173,19 +173,21 @@ def fold_legacy_image_pool(state_dict: Dict[str, Tensor],
     state_dict[pool + 'conv.bias'] = bn['bias'] - bn['running_mean'] * scale
 
 
-class LegacyASPPKeysMixin:
-    """Loads head checkpoints written before the ASPP became a module.
+def load_legacy_aspp_keys(head: nn.Module) -> None:
+    """Let ``head`` load checkpoints from before the ASPP became a module.
 
-    Older checkpoints keep ``image_pool``, ``edge_branch`` and
-    ``aspp_modules`` directly on the head and a BatchNorm in the image-pool
-    branch; :func:`fold_legacy_image_pool` moves them under ``aspp.`` and
-    folds that norm (with the ``eps`` of the head's ``norm_cfg``) before the
-    head's own keys are read. ``_load_from_state_dict`` is the seam every
-    torch version calls for each module, parents before children.
+    Registers a load-state-dict pre-hook (torch runs it before the head
+    reads its own keys) that applies :func:`fold_legacy_image_pool` with
+    the ``eps`` of the head's ``norm_cfg``.
+
+    Args:
+        head (nn.Module): A head whose edge-aware ASPP is ``head.aspp``.
     """
+    head._register_load_state_dict_pre_hook(
+        _fold_legacy_keys, with_module=True)
 
-    def _load_from_state_dict(self, state_dict: Dict[str, Tensor], prefix: str,
-                              *args, **kwargs) -> None:
-        eps = (getattr(self, 'norm_cfg', None) or {}).get('eps', 1e-5)
-        fold_legacy_image_pool(state_dict, prefix, eps)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+def _fold_legacy_keys(head: nn.Module, state_dict: Dict[str, Tensor],
+                      prefix: str, *args) -> None:
+    eps = (getattr(head, 'norm_cfg', None) or {}).get('eps', 1e-5)
+    fold_legacy_image_pool(state_dict, prefix, eps)

@@ -13,11 +13,11 @@ from ..necks.shape_stream_features import (ShapeStreamFeatures,
                                            as_shape_stream_features)
 from ..utils.checkpointing import maybe_checkpoint
 from ..utils.config_checks import LabelCheckMixin
-from .edge_aware_aspp import EdgeAwareASPP, LegacyASPPKeysMixin
+from .edge_aware_aspp import EdgeAwareASPP, load_legacy_aspp_keys
 
 
 @MODELS.register_module()
-class GSCNNHead(LegacyASPPKeysMixin, LabelCheckMixin, BaseDecodeHead):
+class GSCNNHead(LabelCheckMixin, BaseDecodeHead):
     """Gated-SCNN: Gated Shape CNNs for Semantic Segmentation.
 
     This head is the fusion module and decoder of `Gated-SCNN
@@ -94,6 +94,7 @@ class GSCNNHead(LegacyASPPKeysMixin, LabelCheckMixin, BaseDecodeHead):
             align_corners=self.inner_align_corners,
             with_cp=with_cp,
             **conv_kwargs)
+        load_legacy_aspp_keys(self)
         self.aspp_bottleneck = ConvModule(
             self.aspp.out_channels,
             self.channels,

@@ -13,12 +13,11 @@ from ..necks.shape_stream_features import (ShapeStreamFeatures,
 from ..utils.checkpointing import maybe_checkpoint
 from ..utils.config_checks import LabelCheckMixin
 from .edge_aware_aspp import (DepthwiseSeparableEdgeAwareASPP,
-                              LegacyASPPKeysMixin)
+                              load_legacy_aspp_keys)
 
 
 @MODELS.register_module()
-class GSCNNSepASPPHead(LegacyASPPKeysMixin, LabelCheckMixin,
-                       DepthwiseSeparableASPPHead):
+class GSCNNSepASPPHead(LabelCheckMixin, DepthwiseSeparableASPPHead):
     """DeepLabV3+ head with the Gated-SCNN shape-stream fusion.
 
     mmseg's ``DepthwiseSeparableASPPHead`` (`DeepLabV3+
@@ -61,6 +60,7 @@ class GSCNNSepASPPHead(LegacyASPPKeysMixin, LabelCheckMixin,
             align_corners=self.align_corners,
             with_cp=with_cp,
             **conv_kwargs)
+        load_legacy_aspp_keys(self)
         self.bottleneck = ConvModule(
             self.aspp.out_channels, self.channels, 3, padding=1, **conv_kwargs)
 

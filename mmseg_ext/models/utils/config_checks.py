@@ -16,6 +16,7 @@ from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+from mmseg.utils import SampleList
 from torch import Tensor
 
 
@@ -207,17 +208,24 @@ def check_label_values(owner: str,
 
 
 class LabelCheckMixin:
-    """Runs :func:`check_label_values` before a decode head's loss.
+    """Checks the label ids (:func:`check_label_values`) before the loss.
 
-    Put it before ``BaseDecodeHead`` (or a subclass) in a head's bases; the
-    head's own ``loss_by_feat`` (and the shape-stream losses it computes)
-    then get only valid labels. This is the model's one label check per
-    step: a device-side assertion, no host round trip.
+    The package's only head mixin. List it first, before ``BaseDecodeHead``
+    or its subclass (``class MyHead(LabelCheckMixin, BaseDecodeHead)``), so
+    that its ``loss_by_feat``, which has ``BaseDecodeHead``'s signature,
+    runs before the base's and passes the same arguments on.
     """
 
     def loss_by_feat(self, seg_logits: Tensor,
-                     batch_data_samples: list) -> dict:
-        """``loss_by_feat`` of the next base, after checking the label ids.
+                     batch_data_samples: SampleList) -> dict:
+        """Check the labels of ``batch_data_samples``, then the base's loss.
+
+        Args:
+            seg_logits (Tensor): (N, num_classes, h, w) logits.
+            batch_data_samples (list[SegDataSample]): With ``gt_sem_seg``.
+
+        Returns:
+            dict: The base's losses.
         """
         check_label_values(
             type(self).__name__,
