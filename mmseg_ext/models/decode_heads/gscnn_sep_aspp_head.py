@@ -21,22 +21,15 @@ class GSCNNSepASPPHead(LabelCheckMixin, DepthwiseSeparableASPPHead):
     """DeepLabV3+ head with the Gated-SCNN shape-stream fusion.
 
     mmseg's ``DepthwiseSeparableASPPHead`` (`DeepLabV3+
-    <https://arxiv.org/abs/1802.02611>`_: separable ASPP, 3x3 bottleneck,
-    ``c1`` low-level features from ``inputs[0]``, two separable 3x3 convs)
-    put under the shape stream of `Gated-SCNN
-    <https://arxiv.org/abs/1907.05740>`_: its ASPP (image pooling and
-    separable dilated branches) is swapped for a
-    :class:`DepthwiseSeparableEdgeAwareASPP`, which adds the fused edge map
-    as one more branch (Gated-SCNN's fusion module); the segmentor adds the
-    shape-stream losses. With the same backbone and settings it differs
-    from a plain DeepLabV3+ only by the shape stream (and the image-pooling
-    branch without norm, which trains at one image per device), which makes
-    it the controlled comparison for boundary quality.
+    <https://arxiv.org/abs/1802.02611>`_) with its ASPP swapped for a
+    :class:`DepthwiseSeparableEdgeAwareASPP`, the fusion module of `Gated-SCNN
+    <https://arxiv.org/abs/1907.05740>`_: with the same backbone it differs
+    from DeepLabV3+ only by the shape stream, the controlled comparison for
+    boundary quality.
 
     Args:
-        with_cp (bool): Gradient checkpointing (mmseg's ``with_cp``) of the
-            ASPP and of the decoder at the ``c1`` resolution. Default:
-            False.
+        with_cp (bool): Gradient checkpointing of the ASPP and the decoder.
+            Default: False.
         **kwargs: ``DepthwiseSeparableASPPHead`` arguments.
     """
 
