@@ -163,13 +163,10 @@ class ChainedResidualPool(nn.Module):
 
     Args:
         channels (int): Input and output channels ``C``.
-        num_blocks (int): Pool + conv blocks in the chain (4 in the official
-            code; 0 leaves only the activation).
+        num_blocks (int): Pool + conv blocks (4 in the official code).
         pool_size (int): Stride-1 max-pool window (5 in the paper).
-        kernel_size (int): Conv kernel size (3 in the paper, 1 in
-            Light-Weight RefineNet).
-        order (str): ``'pool_conv'`` (paper, official PyTorch ports) or
-            ``'conv_pool'`` (the "improved" pooling of the MATLAB code).
+        kernel_size (int): Conv kernel size (3; 1 in Light-Weight RefineNet).
+        order (str): ``'pool_conv'`` (paper) or ``'conv_pool'`` (MATLAB).
         conv_cfg, norm_cfg (dict | None): Layer configs.
         act_cfg (dict | None): Config of the leading activation.
     """
@@ -230,22 +227,18 @@ class RefineNetBlock(nn.Module):
 
     Args:
         in_channels (int): Channels of the backbone feature.
-        channels (int): Width :math:`C` of the block.
-        coarser_channels (int | None): Channels of the previous (coarser)
-            block's output; ``None`` for the first block of the cascade,
-            which has a single path and no fusion.
-        num_adapt_rcus (int): RCUs after the adaptation conv (2).
-        num_output_rcus (int): RCUs at the block output (3 in the official
-            code, 1 + 2 extra on the last block in the paper's text).
+        channels (int): Width ``C`` of the block.
+        coarser_channels (int | None): Channels of the coarser block's
+            output; None for the first block (no fusion).
+        num_adapt_rcus (int): RCUs after the adaptation conv.
+        num_output_rcus (int): RCUs at the block output.
         conv_kernel_size (int): Kernel of the adaptation, MRF and CRP convs.
         rcu_kernel_size (int): Kernel of the RCU convs.
-        crp_num_blocks (int): See :class:`ChainedResidualPool`.
-        crp_pool_size (int): See :class:`ChainedResidualPool`.
-        crp_order (str): See :class:`ChainedResidualPool`.
+        crp_num_blocks, crp_pool_size, crp_order: Of
+            :class:`ChainedResidualPool`.
         conv_cfg, norm_cfg, act_cfg (dict | None): Layer configs.
         align_corners (bool): ``align_corners`` of the MRF resize.
-        with_cp (bool): Gradient checkpointing of each unit in training.
-            Default: False.
+        with_cp (bool): Gradient checkpointing of each unit. Default: False.
     """
 
     def __init__(self,

@@ -189,14 +189,8 @@ class LabelCheckMixin:
 
     def loss_by_feat(self, seg_logits: Tensor,
                      batch_data_samples: SampleList) -> dict:
-        """Check the labels of ``batch_data_samples``, then the base's loss.
-
-        Args:
-            seg_logits (Tensor): (N, num_classes, h, w) logits.
-            batch_data_samples (list[SegDataSample]): With ``gt_sem_seg``.
-
-        Returns:
-            dict: The base's losses.
+        """``BaseDecodeHead.loss_by_feat`` after :func:`check_label_values`
+        on the ``gt_sem_seg`` of ``batch_data_samples``.
         """
         check_label_values(
             type(self).__name__,
@@ -218,11 +212,8 @@ def _heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
 
 
 def check_head_channels(model: nn.Module, feats: Sequence[Tensor]) -> None:
-    """:func:`check_input_channels` for every head of a segmentor.
-
-    Args:
-        model (nn.Module): An ``EncoderDecoder``-like segmentor.
-        feats (Sequence[Tensor]): Output of ``model.extract_feat``.
+    """:func:`check_input_channels` for every head of a segmentor, on
+    ``feats = model.extract_feat(...)``.
 
     Raises:
         ConfigMismatchError: For the first head that does not fit.
