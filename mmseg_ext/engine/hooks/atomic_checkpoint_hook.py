@@ -36,12 +36,9 @@ class _AtomicTextFile(io.StringIO):
 
 @contextlib.contextmanager
 def _atomic_pointer(pointer: str) -> Iterator[None]:
-    """Within the block, mmengine's ``CheckpointHook`` writes ``pointer``
-    through :class:`_AtomicTextFile`; every other ``open`` is the builtin.
-
-    mmengine writes the pointer inline (``with open(path, 'w')``) in
-    ``CheckpointHook._save_checkpoint_with_step``; the name ``open`` of its
-    module is shadowed for the duration of that call only.
+    """Within the block, ``open`` in mmengine's checkpoint-hook module
+    writes ``pointer`` through :class:`_AtomicTextFile` (mmengine writes the
+    ``last_checkpoint`` pointer inline); every other ``open`` is the builtin.
     """
 
     def open_(file, mode='r', *args, **kwargs):
@@ -60,28 +57,18 @@ def _atomic_pointer(pointer: str) -> Iterator[None]:
 class AtomicCheckpointHook(CheckpointHook):
     """mmengine's ``CheckpointHook`` writing every file atomically.
 
-    Every checkpoint the hook saves (``iter_*``/``epoch_*``, ``best_*`` and
-    the last one) goes through its file backend; for a local folder this
-    hook selects the ``local_atomic`` backend
-    (:class:`~mmseg_ext.engine.AtomicLocalBackend`), which writes a
-    temporary file in the same folder, fsyncs it and renames it into
-    place. The ``last_checkpoint`` pointer and the ``published_keys``
-    copies made at the end of training are written the same way
-    (:func:`~mmseg_ext.engine.atomic_write`). A job killed while saving
-    (SIGKILL, preemption, full disk) therefore leaves the previous files
-    intact and never a truncated one. Everything else (``interval``,
-    ``max_keep_ckpts``, ``save_last``, ``save_best``/``rule``,
-    ``published_keys``, ``out_dir``, ``filename_tmpl``, ``save_begin``,
-    resuming the kept and best checkpoints) is mmengine's own logic, and
-    the files are mmengine's, name for name.
+    Checkpoints go through the ``local_atomic`` backend
+    (:class:`~mmseg_ext.engine.AtomicLocalBackend`: temporary file, fsync,
+    rename), and the ``last_checkpoint`` pointer and ``published_keys``
+    copies through :func:`~mmseg_ext.engine.atomic_write`, so a job killed
+    while saving never leaves a truncated file. Everything else is mmengine's
+    own logic and files (docs/architecture.md, "Safety hooks").
 
     Args:
-        *args, **kwargs: ``CheckpointHook``'s arguments. When neither
-            ``backend_args`` nor ``file_client_args`` is given and the
-            output folder is local (no ``scheme://`` prefix), the hook uses
-            ``backend_args=dict(backend='local_atomic')``; given arguments
-            and remote folders are left as they are (so are their
-            published copies; the pointer is always local).
+        *args, **kwargs: ``CheckpointHook``'s arguments. Without
+            ``backend_args``/``file_client_args`` and with a local output
+            folder, ``backend_args=dict(backend='local_atomic')``; other
+            arguments and remote folders are left as they are.
     """
 
     def before_train(self, runner) -> None:

@@ -136,13 +136,8 @@ class BoundaryFScore(BaseMetric):
             self.results.append((result, np.array(radii)))
 
     def gscnn_class_fscores(self, results: list) -> np.ndarray:
-        """GSCNN protocol: per-class F, the mean over images, in [0, 1].
-
-        Args:
-            results (list): ``(fscores, radii)`` pairs from :meth:`process`.
-
-        Returns:
-            np.ndarray: (T, C) float64; 1 everywhere without images.
+        """GSCNN protocol: (T, C) float64 per-class F averaged over the images
+        of ``results`` (``(fscores, radii)`` pairs; 1 without images).
         """
         num_classes = len(self.dataset_meta['classes'])
         if not results:
@@ -150,14 +145,8 @@ class BoundaryFScore(BaseMetric):
         return np.mean([fscores for fscores, _ in results], axis=0)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
-        """Class means in percent: ``BF@<t>`` (and ``BP@<t>``, ``BR@<t>`` with
-        ``protocol='pooled'``) per tolerance.
-
-        Args:
-            results (list): ``(result, radii)`` pairs from :meth:`process`.
-
-        Returns:
-            dict[str, float]: The metric keys and values.
+        """Class means in percent of ``results`` (``(result, radii)`` pairs):
+        ``BF@<t>`` (and ``BP@<t>``, ``BR@<t>`` with ``protocol='pooled'``).
         """
         radii = np.array([r for _, r in results
                           ]).reshape(-1, len(self.tolerances))

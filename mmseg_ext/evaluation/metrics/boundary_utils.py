@@ -89,15 +89,8 @@ def read_label_maps(data_sample: dict, num_classes: int, ignore_index: int,
 
 def matched_counts(query: np.ndarray, reference: np.ndarray,
                    radii: Sequence[float]) -> np.ndarray:
-    """How many query points lie within each radius of a reference point.
-
-    Args:
-        query (np.ndarray): (N, 2) pixel coordinates.
-        reference (np.ndarray): (M, 2) pixel coordinates.
-        radii (Sequence[float]): T matching radii in pixels.
-
-    Returns:
-        np.ndarray: (T,) int64 counts.
+    """(T,) int64 counts of the (N, 2) ``query`` points lying within each of
+    the T ``radii`` (pixels) of some (M, 2) ``reference`` point.
     """
     if len(query) == 0 or len(reference) == 0:
         return np.zeros(len(radii), dtype=np.int64)

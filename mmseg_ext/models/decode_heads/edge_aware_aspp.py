@@ -156,14 +156,10 @@ def fold_legacy_image_pool(state_dict: Dict[str, Tensor],
 
 
 def load_legacy_aspp_keys(head: nn.Module) -> None:
-    """Let ``head`` load checkpoints from before the ASPP became a module.
-
-    Registers a load-state-dict pre-hook (torch runs it before the head
-    reads its own keys) that applies :func:`fold_legacy_image_pool` with
-    the ``eps`` of the head's ``norm_cfg``.
-
-    Args:
-        head (nn.Module): A head whose edge-aware ASPP is ``head.aspp``.
+    """Let ``head`` (with ``head.aspp``) load checkpoints from before the
+    ASPP became a module: registers a load-state-dict pre-hook, run before the
+    head reads its keys, that applies :func:`fold_legacy_image_pool` with the
+    ``eps`` of the head's ``norm_cfg``.
     """
     head._register_load_state_dict_pre_hook(
         _fold_legacy_keys, with_module=True)

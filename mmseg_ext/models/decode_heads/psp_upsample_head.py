@@ -17,17 +17,11 @@ from ..utils.config_checks import LabelCheckMixin, check_input_channels
 
 
 class _FullWidthPoolingStages(nn.ModuleList):
-    """Pyramid pooling stages that keep the input's channel count.
+    """Pyramid pooling stages that keep the input's ``C`` channels.
 
     Each stage: ``s x s`` average pooling, bias-free 1x1 conv (``C -> C``),
-    upsampling to the input size. No norm: BatchNorm on the 1x1 bin fails
-    at batch 1 (mmseg #272).
-
-    Args:
-        pool_scales (Sequence[int]): Output grid sizes ``s`` of the stages.
-        channels (int): Input (and output) channels ``C``.
-        conv_cfg (dict, optional): Config of the conv layers.
-        align_corners (bool): ``align_corners`` of the upsampling.
+    upsampling to the input size. No norm: BatchNorm on the 1x1 bin fails at
+    batch 1 (mmseg #272).
     """
 
     def __init__(self, pool_scales: Sequence[int], channels: int,
@@ -59,15 +53,8 @@ class _FullWidthPoolingStages(nn.ModuleList):
 
 
 class _UpsampleBlock(nn.Module):
-    """Bilinear x2 upsampling, then 3x3 conv, norm and activation.
-
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        conv_cfg (dict, optional): Config of the conv layer.
-        norm_cfg (dict, optional): Config of the norm layer.
-        act_cfg (dict, optional): Config of the activation.
-        align_corners (bool): ``align_corners`` of the upsampling.
+    """Bilinear x2 upsampling, then 3x3 ``ConvModule`` (conv, norm, act):
+    (N, C_in, H, W) -> (N, C_out, 2H, 2W).
     """
 
     def __init__(self, in_channels: int, out_channels: int,

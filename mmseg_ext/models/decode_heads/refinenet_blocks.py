@@ -132,9 +132,9 @@ class MultiResolutionFusion(nn.Module):
 class SameSizeMaxPool2d(nn.MaxPool2d):
     """Stride-1 max pooling that keeps the size (padding ``k // 2``).
 
-    CPU tensors are pooled in a channels-last copy (PyTorch's faster CPU
-    kernel; docs/benchmarks.md) and returned in the input's layout, with
-    the same values and gradients.
+    CPU tensors are pooled in a channels-last copy (docs/benchmarks.md)
+    and returned in the input's layout, with the same values and
+    gradients.
 
     Args:
         kernel_size (int): Odd pooling window.

@@ -91,15 +91,8 @@ class BoundaryBCELoss(nn.Module):
                 edge_logits: Tensor,
                 edge_target: Tensor,
                 ignore_index: Optional[int] = None) -> Tensor:
-        """Weighted :func:`boundary_bce_loss`.
-
-        Args:
-            edge_logits (Tensor): (N, 1, H', W') boundary logits.
-            edge_target (Tensor): (N, 1, H, W) or (N, H, W) 0/1/ignore map.
-            ignore_index (int, optional): Overrides ``self.ignore_index``.
-
-        Returns:
-            Tensor: Scalar float32 loss.
+        """Weighted :func:`boundary_bce_loss` (same tensors);
+        ``ignore_index`` overrides ``self.ignore_index``.
         """
         if ignore_index is None:
             ignore_index = self.ignore_index

@@ -43,14 +43,8 @@ def _symmetric_pad(maps: Tensor, pad: int, dim: int) -> Tensor:
 
 
 def triangle_smooth(maps: Tensor, radius: int) -> Tensor:
-    """Separable triangle smoothing (``convTri``) of every channel.
-
-    Args:
-        maps (Tensor): ``(N, C, H, W)`` float maps.
-        radius (int): Filter radius ``r`` (0: no smoothing).
-
-    Returns:
-        Tensor: ``(N, C, H, W)`` smoothed maps (symmetric borders).
+    """Separable triangle smoothing (``convTri``, symmetric borders) of
+    (N, C, H, W) float maps; ``radius`` 0 is no smoothing.
     """
     if radius == 0:
         return maps

@@ -154,17 +154,8 @@ class DualTaskLoss(nn.Module):
                 weight: Optional[Tensor] = None,
                 ignore_index: Optional[int] = None,
                 align_corners: bool = False) -> Tensor:
-        """Weighted :func:`dual_task_loss`.
-
-        Args:
-            seg_logits (Tensor): (N, C, H', W') segmentation logits.
-            seg_label (Tensor): (N, H, W) class ids.
-            weight (Tensor, optional): Must be None (no per-pixel weights).
-            ignore_index (int, optional): Overrides ``self.ignore_index``.
-            align_corners (bool): Of the resize of ``seg_logits``.
-
-        Returns:
-            Tensor: Scalar float32 loss.
+        """Weighted :func:`dual_task_loss` (same tensors); ``weight`` must be
+        None, ``ignore_index`` overrides ``self.ignore_index``.
         """
         if weight is not None:
             raise ValueError('DualTaskLoss does not support per-pixel '

@@ -93,17 +93,8 @@ class EdgeAttentionLoss(nn.Module):
                 edge_logits: Tensor,
                 ignore_index: Optional[int] = None,
                 align_corners: bool = False) -> Tensor:
-        """Weighted :func:`edge_attention_loss`.
-
-        Args:
-            seg_logits (Tensor): (N, C, H', W') segmentation logits.
-            seg_label (Tensor): (N, H, W) class ids.
-            edge_logits (Tensor): (N, 1, H'', W'') boundary logits.
-            ignore_index (int, optional): Overrides ``self.ignore_index``.
-            align_corners (bool): Of the resizes to the label size.
-
-        Returns:
-            Tensor: Scalar float32 loss.
+        """Weighted :func:`edge_attention_loss` (same tensors);
+        ``ignore_index`` overrides ``self.ignore_index``.
         """
         if ignore_index is None:
             ignore_index = self.ignore_index

@@ -36,11 +36,8 @@ class ShapeStreamFeatures(tuple):
 
 def as_shape_stream_features(inputs: Sequence[Tensor],
                              owner: str) -> ShapeStreamFeatures:
-    """``inputs`` if it is a shape-stream neck output, else a clear error.
-
-    Args:
-        inputs: What the head received.
-        owner (str): Name of the caller, for the message.
+    """``inputs`` if it is a shape-stream neck output, else an error
+    naming ``owner`` and the neck to add.
     """
     if not isinstance(inputs, ShapeStreamFeatures):
         raise TypeError(

@@ -107,18 +107,10 @@ def _dilate(mask: Tensor) -> Tensor:
 
 
 def _hysteresis(strong: Tensor, weak: Tensor, iters: int) -> Tensor:
-    """Grow ``strong`` through 8-connected ``weak`` pixels, ``iters`` steps.
-
-    Eager calls on CPU tensors stop once a step changes nothing (same
-    result); elsewhere the test would wait for the device, so all steps run.
-
-    Args:
-        strong (Tensor): (N, 1, H, W) bool mask of the strong edges.
-        weak (Tensor): (N, 1, H, W) bool mask of all candidates.
-        iters (int): Growth steps (one pixel each).
-
-    Returns:
-        Tensor: (N, 1, H, W) bool edge mask.
+    """Grow ``strong`` through 8-connected ``weak`` pixels for ``iters``
+    steps; (N, 1, H, W) bool masks. Eager calls on CPU tensors stop once a
+    step changes nothing (same result); elsewhere that test would wait for
+    the device, so all steps run.
     """
     early_exit = strong.device.type == 'cpu' and not _is_tracing()
     edges = strong
