@@ -1,18 +1,8 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""The ``mmseg_ext`` registry scope.
-
-Every module of this package registers into mmseg's own registries
-(``mmseg.registry.MODELS``, ...), so configs keep ``default_scope='mmseg'``
-and mix our heads with mmseg's backbones freely.
-
-A config that inherits one of ours with ``_base_ = ['mmseg_ext::...']`` gets
-``_scope_='mmseg_ext'`` stamped on its top-level ``type`` dicts by mmengine,
-which then imports ``mmseg_ext.registry`` and looks for a registry of that
-scope. This module provides one per mmseg registry: an empty child of it
-whose look-ups fall through to mmseg's (and mmengine's) modules, so such
-configs build exactly what the same config with ``_scope_='mmseg'`` builds,
-without "failed to search registry" warnings. mmengine imports this module
-on demand; ``import mmseg_ext`` does not.
+"""The ``mmseg_ext`` registry scope: one empty child of each mmseg
+registry, so configs inheriting ``mmseg_ext::`` (which mmengine stamps
+``_scope_='mmseg_ext'``) build what ``mmseg`` builds
+(docs/architecture.md). Imported by mmengine on demand only.
 """
 from mmengine.registry import Registry
 from mmseg import registry as mmseg_registry

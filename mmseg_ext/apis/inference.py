@@ -27,35 +27,23 @@ def show_result_pyplot(model: BaseSegmentor,
                        out_file: Optional[str] = None) -> np.ndarray:
     """Draw a segmentation result, with the edge map of shape-stream models.
 
-    A drop-in for :func:`mmseg.apis.show_result_pyplot` (same arguments and
-    return value). mmseg 1.2.2's function always draws with a fresh
-    :class:`SegLocalVisualizer`, whatever the model's config says, so the
-    ``pred_edge_map`` of Gated-SCNN-like models (Takikawa et al., ICCV 2019)
-    never appears. This one draws with the visualizer type of
-    ``model.cfg.visualizer`` (this package's shape-stream configs:
-    :class:`~mmseg_ext.visualization.SideBySideSegVisualizer`, image |
-    [ground truth |] prediction | predicted edges), mmseg's
-    ``SegLocalVisualizer`` being replaced by ``SideBySideSegVisualizer``.
+    A drop-in for :func:`mmseg.apis.show_result_pyplot`, whose fixed
+    ``SegLocalVisualizer`` never draws ``pred_edge_map``: this one uses the
+    type of ``model.cfg.visualizer`` (:func:`edge_visualizer_cfg`).
 
     Args:
-        model (BaseSegmentor): Segmentor from :func:`mmseg.apis.init_model`
-            (``model.cfg`` and ``model.dataset_meta`` set).
+        model (BaseSegmentor): From :func:`mmseg.apis.init_model`.
         img (str | np.ndarray): Image file or (H, W, 3) RGB array.
         result (SegDataSample): Output of :func:`mmseg.apis.inference_model`.
-        opacity (float): Opacity of the painted labels, in (0, 1].
-            Defaults to 0.5.
-        title (str): Window title / name of the picture. Defaults to ''.
+        opacity (float): Opacity of the labels, in (0, 1]. Defaults to 0.5.
+        title (str): Window title / picture name. Defaults to ''.
         draw_gt (bool): Draw ``gt_sem_seg`` if present. Defaults to True.
-        draw_pred (bool): Draw the prediction (and edges). Defaults to True.
-        wait_time (float): Display time in seconds, 0 = until closed.
-            Defaults to 0.
+        draw_pred (bool): Draw prediction and edges. Defaults to True.
+        wait_time (float): Display interval (s), 0 = until closed.
         show (bool): Display the picture. Defaults to True.
-        with_labels (bool, optional): Write class names on the labels.
-            Defaults to True.
-        save_dir (str, optional): Folder of the local backend. Defaults to
-            None (no backend storage).
-        out_file (str, optional): Write the picture to this file. Defaults
-            to None.
+        with_labels (bool, optional): Class names on labels. Defaults True.
+        save_dir (str, optional): Folder of the local backend.
+        out_file (str, optional): Write the picture to this file.
 
     Returns:
         np.ndarray: The drawn (H, W', 3) RGB picture.

@@ -18,34 +18,17 @@ from mmseg_ext.visualization import (EDGE_SUFFIX, edge_probabilities,
 class MMSegExtInferencer(MMSegInferencer):
     """:class:`mmseg.apis.MMSegInferencer` that also outputs edge maps.
 
-    Shape-stream segmentors (Gated-SCNN, Takikawa et al., ICCV 2019) predict
-    a boundary map next to the labels, in ``SegDataSample.pred_edge_map``
-    ((1, H, W) probabilities in [0, 1]). mmseg's inferencer ignores it; this
-    subclass, with the same arguments and call, adds it wherever mmseg puts
-    the labels:
-
-    - ``out_dir``: ``pred/<n>_edge.png`` beside mmseg's ``pred/<n>_pred.png``
-      (8-bit greyscale, value / 255 = edge probability; see
-      :mod:`mmseg_ext.visualization.edge_map`);
-    - the returned dict: key ``'edge_maps'``, the (H, W) float32
-      probabilities (one array for one input, else a list);
-    - the visualisation (``show``, ``out_dir``'s ``vis/``, ``return_vis``):
-      drawn by the config's visualizer; mmseg's ``SegLocalVisualizer``,
-      which cannot draw edges, is replaced by
-      :class:`~mmseg_ext.visualization.SideBySideSegVisualizer` (image |
-      prediction | predicted edges).
-
-    Models without a shape stream give exactly mmseg's outputs (no edge
-    files, no ``'edge_maps'`` key).
+    Same arguments and call. For shape-stream models ``pred_edge_map`` is
+    added wherever mmseg puts the labels: ``pred/<n>_edge.png`` in
+    ``out_dir``, key ``'edge_maps'`` ((H, W) float32, a list for several
+    inputs) in the result, and the config's visualizer
+    (:func:`edge_visualizer_cfg`). Other models give mmseg's outputs.
 
     Example::
 
-        >>> from mmseg_ext.apis import MMSegExtInferencer
-        >>> inferencer = MMSegExtInferencer(CONFIG, CHECKPOINT, device='cpu')
+        >>> inferencer = MMSegExtInferencer(CONFIG, CHECKPOINT)
         >>> result = inferencer('street.png', out_dir='outputs')
-        >>> result['edge_maps'].shape  # (H, W); outputs/pred/*_edge.png
-
-    Args: as :class:`mmseg.apis.MMSegInferencer`.
+        >>> result['edge_maps'].shape  # (H, W)
     """
 
     def _init_visualizer(self, cfg: ConfigType) -> Optional[Visualizer]:
@@ -59,10 +42,8 @@ class MMSegExtInferencer(MMSegInferencer):
                     visualization: Optional[List[np.ndarray]],
                     return_datasample: bool = False,
                     pred_out_dir: str = '') -> dict:
-        """mmseg's post-processing, then the edge maps (see the class).
-
-        Args and Returns: as :meth:`mmseg.apis.MMSegInferencer.postprocess`,
-        plus ``'edge_maps'`` in the dict for shape-stream models.
+        """mmseg's post-processing, plus ``'edge_maps'`` for shape-stream
+        models (see the class).
         """
         first = self.num_pred_imgs
         results = super().postprocess(preds, visualization, return_datasample,

@@ -1,42 +1,15 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Safe loading of mmengine's own checkpoints, on every torch from 2.0 on.
 
-mmengine 0.10.7 loads local checkpoints with a bare
-``torch.load(filename, map_location=...)``. What that does depends on torch:
-
-* torch < 2.6 unpickles anything (``weights_only=False`` is the default), so
-  a checkpoint from an untrusted path can run arbitrary code;
-* torch >= 2.6 defaults to ``weights_only=True``, which refuses the
-  checkpoints mmengine itself writes: they hold the message hub's
-  ``HistoryBuffer`` objects (with ``getattr(HistoryBuffer, 'min')``-style
-  references to their statistics methods) and numpy scalars and arrays, so
-  ``tools/test.py CONFIG CKPT`` and ``--resume`` fail with
-  ``UnpicklingError: Weights only load failed``.
-
-:func:`load_from_local_safe` gives the same answer on every version: tensors,
-PyTorch's own weights-only types and exactly these extra globals load,
-
-* ``mmengine.logging.HistoryBuffer``;
-* numpy arrays, dtypes and scalars (``ndarray``, ``dtype``, the concrete
-  ``numpy.dtypes.*DType`` classes, ``_reconstruct``, ``scalar``);
-* ``builtins.getattr`` *restricted* to reading a statistics method off
-  ``HistoryBuffer`` (any other use is refused);
-
-and anything else (``os.system``, arbitrary classes, ...) is refused with
-the file named. How it is enforced depends on what the installed torch
-offers, detected by feature, never by version number:
-
-* ``torch.serialization.safe_globals`` (a scoped allow-list for PyTorch's
-  weights-only unpickler) exists: it is used, for the duration of the call;
-  nothing global is changed.
-* otherwise (torch 2.0-2.4): ``torch.load`` runs with a restricted
-  ``pickle_module`` whose ``find_class`` admits only PyTorch's own
-  weights-only allow-list plus the globals above.
-
-A user who trusts a file that needs more sets
-``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` (PyTorch's own switch; honoured here
-on every torch version). URLs keep mmengine's and PyTorch's own loading
-untouched.
+mmengine 0.10.7 loads local checkpoints with a bare ``torch.load``: torch
+< 2.6 unpickles anything, torch >= 2.6 refuses mmengine's own checkpoints.
+:func:`load_from_local_safe` loads tensors, PyTorch's weights-only types
+and :func:`mmengine_safe_globals` on every version, and refuses anything
+else naming the file. The mechanism is chosen by feature:
+``torch.serialization.safe_globals`` (scoped) where it exists, else a
+restricted ``pickle_module`` (:class:`RestrictedUnpickler`).
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` opts out. docs/compatibility.md
+lists the allowed globals and why.
 """
 import _compat_pickle
 import codecs
@@ -110,11 +83,9 @@ def _torch_weights_only_globals() -> Dict[str, Any]:
 
 
 class RestrictedUnpickler(pickle.Unpickler):
-    """A pickle unpickler that resolves only allow-listed globals.
-
-    Used where PyTorch offers no scoped allow-list for its weights-only
-    unpickler. ``torch.load`` subclasses it and resolves storages itself;
-    every other global goes through :meth:`find_class`.
+    """A pickle unpickler that resolves only allow-listed globals, for
+    torch without a scoped weights-only allow-list (``torch.load`` resolves
+    storages itself; every other global goes through :meth:`find_class`).
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -198,8 +169,8 @@ def load_from_local_safe(
 
     Raises:
         FileNotFoundError: ``filename`` is not a file.
-        pickle.UnpicklingError: The file needs globals outside the allowed
-            set; the message names the file and the opt-out.
+        pickle.UnpicklingError: Globals outside the allowed set; the message
+            names the file and the opt-out.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -219,13 +190,9 @@ def load_from_local_safe(
 
 
 def install() -> bool:
-    """Use :func:`load_from_local_safe` for mmengine's local-path scheme.
-
-    Only mmengine's own local loader is replaced: a loader a user registered
-    for local paths (prefix ``''``) is left in place.
-
-    Returns:
-        bool: Whether ours is the local loader after the call.
+    """Use :func:`load_from_local_safe` for mmengine's local-path scheme,
+    unless a user registered their own local loader; returns whether ours is
+    the local loader after the call.
     """
     from mmengine.runner.checkpoint import load_from_local
     current = CheckpointLoader._schemes.get('')

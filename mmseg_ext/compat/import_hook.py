@@ -1,39 +1,23 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Let scripts import mmseg and parse our configs before ``import mmseg_ext``.
 
-mmseg 1.2.2 imports ``mmcv.ops`` at module level (``mmseg.utils``,
-``mmseg.models``, ``mmseg.apis``), and mmcv-lite has no compiled
-``mmcv._ext``, so a script that starts with ``from mmseg.apis import
-init_model`` dies with ``No module named 'mmcv._ext'`` before it ever
-reaches ``import mmseg_ext``. And mmseg's stock ``tools/train.py`` parses a
-user's config (``_base_ = ['mmseg_ext::...']``) before it runs the
-config's ``custom_imports``.
+On mmcv-lite, ``from mmseg.apis import init_model`` fails on ``mmcv.ops``
+before a script reaches ``import mmseg_ext``, and mmseg's stock tools parse
+``_base_ = ['mmseg_ext::...']`` before a config's ``custom_imports``. So
+every install (wheel or editable) puts ``mmseg_ext-import-hook.pth`` into
+site-packages; at interpreter start-up it calls :func:`_activate_from_pth`,
+which puts :class:`ImportHookFinder` first in ``sys.meta_path``. On import
+of
 
-Every install, wheel or editable (``pip install -e .``), therefore puts
-``mmseg_ext-import-hook.pth`` into site-packages (``setup.py``); its one
-line loads this file and calls :func:`_activate_from_pth` at interpreter
-start-up, which calls :func:`activate`: :class:`ImportHookFinder` goes to
-the front of ``sys.meta_path``. It does nothing until one of three modules
-is imported, then:
+* ``mmcv.ops``: without ``mmcv._ext``, it serves the stand-in of
+  :mod:`mmseg_ext.compat.mmcv_ops`; with a full mmcv it steps aside;
+* ``mmengine.config.utils``: it adds ``mmseg_ext`` to ``MODULE2PACKAGE``;
+* ``mmengine.config.config``: ``get_installed_path`` answers
+  :func:`mmseg_ext_path` for ``mmseg_ext`` (mmengine's answer does not
+  exist for an editable install).
 
-* ``mmcv.ops``: with a full mmcv (``mmcv._ext`` importable) it steps aside
-  and the real ``mmcv.ops`` is imported; with mmcv-lite it serves the
-  stand-in of :mod:`mmseg_ext.compat.mmcv_ops` (the module ``import
-  mmseg_ext`` installs), so the import order of a script does not matter;
-* ``mmengine.config.utils``: adds ``mmseg_ext`` to its ``MODULE2PACKAGE``
-  table, so ``_base_ = ['mmseg_ext::...']`` resolves;
-* ``mmengine.config.config``: makes its ``get_installed_path`` answer the
-  folder ``mmseg_ext`` is imported from (:func:`mmseg_ext_path`) for
-  ``mmseg_ext``; mmengine's own answer, the distribution's location joined
-  with the package name, does not exist for an editable install. Other
-  packages get mmengine's answer.
-
-``import mmseg_ext`` makes the same two mmengine changes
-(:func:`mmseg_ext.compat.register_config_package`).
-
-This module imports only the standard library: it runs at start-up in
-every Python process of the environment. ``MMSEG_EXT_NO_IMPORT_HOOK=1``
-turns it off (then ``import mmseg_ext`` must come first on mmcv-lite).
+Standard library only. ``MMSEG_EXT_NO_IMPORT_HOOK=1`` turns it off
+(docs/compatibility.md).
 """
 import importlib.abc
 import importlib.machinery

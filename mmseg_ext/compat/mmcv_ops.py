@@ -1,23 +1,13 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Pure-PyTorch stand-ins for the ``mmcv.ops`` names mmseg imports eagerly.
 
-MMSegmentation 1.2.2 imports ``mmcv.ops.point_sample`` and
-``mmcv.ops.sigmoid_focal_loss`` at module level, so with ``mmcv-lite`` (which
-ships no compiled ``mmcv._ext``) ``import mmseg.models`` fails. When, and only
-when, the compiled extension is absent, :func:`install` puts a small
-``mmcv.ops`` module into ``sys.modules`` that provides those two functions in
-plain PyTorch. Every other ``mmcv.ops`` name raises
-:class:`MissingCompiledOpError`, which names the op and how to get it. With a
-full mmcv (``mmcv._ext`` importable) nothing is touched.
-
-mmcv-lite itself warns at import that ``MultiScaleDeformableAttention``
-cannot be imported and tells the user to install mmcv, which reads as if the
-environment were broken. With the stand-in in place that one warning (matched
-by message and module) is replaced by a single line of our own saying what is
-missing and when it matters; no other warning is filtered.
-
-This module may be loaded at start-up by :mod:`.import_hook` (before the
-``mmseg_ext`` package), so it imports nothing from ``mmseg_ext``.
+mmseg 1.2.2 imports ``mmcv.ops.point_sample`` and ``sigmoid_focal_loss`` at
+module level, which fails on mmcv-lite (no compiled ``mmcv._ext``). Only
+then, :func:`install` puts a small ``mmcv.ops`` with those two into
+``sys.modules``; other names raise :class:`MissingCompiledOpError`, and
+mmcv-lite's misleading import warning becomes one line of ours
+(docs/compatibility.md). May be loaded by :mod:`.import_hook` before the
+package, so it imports nothing from ``mmseg_ext``.
 """
 import importlib.util
 import logging
@@ -40,10 +30,8 @@ _INSTALL_HINT = (
 
 
 class MissingCompiledOpError(ModuleNotFoundError):
-    """Raised when a model needs an ``mmcv.ops`` op that mmcv-lite lacks.
-
-    It subclasses ``ModuleNotFoundError`` so that mmseg's own guarded imports
-    (``try: from mmcv.ops import X except ModuleNotFoundError``) keep working.
+    """An ``mmcv.ops`` op that mmcv-lite lacks; a ``ModuleNotFoundError``,
+    so mmseg's guarded imports keep working.
     """
 
     def __init__(self, op_name: str) -> None:
@@ -59,16 +47,15 @@ def point_sample(input: Tensor,
                  points: Tensor,
                  align_corners: bool = False,
                  **kwargs) -> Tensor:
-    """Sample ``input`` at normalised ``points`` (same contract as mmcv).
+    """Sample ``input`` at normalised ``points`` (mmcv's contract).
 
     Args:
-        input (Tensor): Feature map, shape (N, C, H, W).
-        points (Tensor): Point coordinates in [0, 1] x [0, 1], shape
-            (N, P, 2) or (N, Hgrid, Wgrid, 2).
+        input (Tensor): (N, C, H, W) feature map.
+        points (Tensor): (N, P, 2) or (N, Hg, Wg, 2) coordinates in [0, 1].
         align_corners (bool): Passed to ``F.grid_sample``.
 
     Returns:
-        Tensor: Shape (N, C, P) or (N, C, Hgrid, Wgrid).
+        Tensor: (N, C, P) or (N, C, Hg, Wg).
     """
     squeeze = points.dim() == 3
     if squeeze:
@@ -88,16 +75,15 @@ def sigmoid_focal_loss(pred: Tensor,
     """Sigmoid focal loss with mmcv's op signature (Lin et al., ICCV 2017).
 
     Args:
-        pred (Tensor): Logits, shape (N, C).
-        target (Tensor): Class indices in [0, C], shape (N,); ``C`` means
-            background (all-negative row), as in mmcv.
+        pred (Tensor): (N, C) logits.
+        target (Tensor): (N,) class indices in [0, C]; C is background.
         gamma (float): Focusing parameter.
         alpha (float): Weight of positives.
-        weight (Tensor, optional): Per-sample weight, shape (N,).
+        weight (Tensor, optional): (N,) per-sample weight.
         reduction (str): ``'none'``, ``'mean'`` or ``'sum'``.
 
     Returns:
-        Tensor: Shape (N, C) for ``'none'``, else a scalar.
+        Tensor: (N, C) for ``'none'``, else a scalar.
     """
     num_classes = pred.size(1)
     one_hot = F.one_hot(target.long(), num_classes + 1)[:, :num_classes]
@@ -155,11 +141,8 @@ def _stub_getattr(name: str):
 
 
 def install() -> bool:
-    """Install the stand-in ``mmcv.ops`` if compiled ops are missing.
-
-    Returns:
-        bool: True if the stand-in is (now) in place, False if a real
-        ``mmcv.ops`` is used and nothing was changed.
+    """Install the stand-in ``mmcv.ops`` if compiled ops are missing;
+    returns whether the stand-in is in place.
     """
     current = sys.modules.get('mmcv.ops')
     if current is not None:

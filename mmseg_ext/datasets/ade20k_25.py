@@ -24,15 +24,11 @@ def _ade20k_25_metainfo() -> dict:
 class ADE20K25Dataset(DataListChecksMixin, ADE20KDataset):
     """ADE20K (SceneParsing) with 25 merged classes.
 
-    The files are ADE20K's (``ADEChallengeData2016``; ``reduce_zero_label``
-    on by default, giving ids 0..149). The label maps must be remapped to
-    the 25 ids with :class:`~mmseg_ext.datasets.transforms.RemapLabels` in
-    every pipeline, right after ``LoadAnnotations``: the table and the
-    pipelines are in ``configs/_base_/datasets/ade20k_25.py``. Classes not
-    merged into one of the 25 become ``ignore_index``.
-
-    The class names and colours are those of the ADE20K class each merged
-    class is named after (see :data:`ADE20K_25_SOURCE_IDS`).
+    ADE20K's files (ids 0..149 with ``reduce_zero_label``), remapped to the
+    25 ids by :class:`~mmseg_ext.datasets.transforms.RemapLabels` in every
+    pipeline (``configs/_base_/datasets/ade20k_25.py``); unmerged classes
+    become ``ignore_index``. Names and colours follow
+    :data:`ADE20K_25_SOURCE_IDS`.
 
     Args:
         **kwargs: Passed to ``ADE20KDataset``.

@@ -8,12 +8,13 @@ from mmseg.registry import DATASETS
 
 
 class DataListChecksMixin:
-    """Clear errors for a missing data folder or an empty split.
+    """Clear errors for a missing data folder or an empty split, instead of
+    mmseg's bare ``FileNotFoundError`` or ``need at least one array to
+    concatenate``.
 
-    mmseg's ``BaseSegDataset`` otherwise fails with a bare
-    ``FileNotFoundError`` from a directory walk, or with
-    ``ValueError: need at least one array to concatenate`` for an empty
-    split.
+    The datasets' one mixin: list it before the mmseg dataset class; its
+    ``load_data_list()`` has ``BaseSegDataset``'s signature and checks around
+    the base's.
     """
 
     def _missing_data_hint(self) -> str:
@@ -52,8 +53,6 @@ class DataListChecksMixin:
 
 @DATASETS.register_module()
 class CheckedCityscapesDataset(DataListChecksMixin, CityscapesDataset):
-    """mmseg's ``CityscapesDataset`` with clear errors for bad data folders.
-
-    Reads exactly what ``CityscapesDataset`` reads
-    (``*_leftImg8bit.png`` / ``*_gtFine_labelTrainIds.png``).
+    """mmseg's ``CityscapesDataset`` (same files) with clear errors for bad
+    data folders.
     """

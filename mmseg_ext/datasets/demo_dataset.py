@@ -14,17 +14,13 @@ from .demo_cityscapes import generate_demo_cityscapes, read_manifest
 class DemoCityscapesDataset(CheckedCityscapesDataset):
     """The embedded synthetic street scenes, generated on first use.
 
-    If ``data_root`` is missing or empty, or holds an incomplete or
-    differently-parametrised output of the demo generator, the data is
-    generated there first (see
-    :func:`mmseg_ext.datasets.demo_cityscapes.generate_demo_cityscapes`).
-    Otherwise it behaves exactly as ``CityscapesDataset``: the files are in
-    the Cityscapes layout with 19 trainIds and 255 as ignore.
+    A missing, empty, incomplete or differently-parametrised ``data_root`` is
+    (re)generated first (:func:`generate_demo_cityscapes`); then it is
+    ``CityscapesDataset`` (19 trainIds, 255 ignored).
 
     Args:
         demo_cfg (dict, optional): Generator parameters (``seed``,
-            ``num_train``, ``num_val``, ``size``). Defaults to the generator's
-            defaults.
+            ``num_train``, ``num_val``, ``size``).
         auto_generate (bool): Generate when needed. Default True.
         **kwargs: Passed to ``CityscapesDataset``.
     """

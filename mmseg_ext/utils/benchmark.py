@@ -1,19 +1,9 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Timing and peak-memory meters shared by the benchmark scripts.
 
-The one measurement module of ``tools/`` (as ``mmdet.utils.benchmark`` is
-mmdet's): ``tools/analysis/benchmark.py`` (its engine) and
-``tools/model_converters/benchmark_vs_official_gscnn.py`` time and measure
-with it. Nothing in the library imports it.
-
-* :func:`time_calls`: ``warmup`` untimed calls, then ``iters`` timed ones,
-  each bracketed by :func:`synchronize`; the median is the figure of merit.
-* :class:`PeakMemoryMeter`: on CUDA ``max_memory_allocated`` after a reset;
-  on Linux CPUs the kernel's resident high-water mark (``VmHWM``, reset
-  through ``/proc/self/clear_refs``) minus ``VmRSS`` at the start, sound
-  only in a process that ran no earlier measurement (hence one fresh
-  process per measurement); elsewhere ``ru_maxrss``. Every result names its
-  ``method``. Why each choice: docs/benchmarks.md.
+The one measurement module of ``tools/`` (as ``mmdet.utils.benchmark``);
+the library never imports it. How each meter measures and why:
+docs/benchmarks.md.
 """
 import ctypes
 import ctypes.util
@@ -37,7 +27,7 @@ def synchronize(device: str) -> None:
 
 
 def summarize_times(seconds: List[float]) -> Dict[str, object]:
-    """Median/mean/min/max in milliseconds plus the raw list."""
+    """Median, mean, min and max of the times (ms), plus the raw list."""
     ms = [1000.0 * s for s in seconds]
     return dict(
         median_ms=statistics.median(ms),
@@ -110,9 +100,8 @@ class PeakMemoryMeter:
 
     Args:
         device (str): ``'cpu'`` or ``'cuda[:i]'``.
-        fresh_process (bool): Whether the process has run no earlier
-            measurement; recorded in the method, since CPU figures from a
-            reused process under-count.
+        fresh_process (bool): Whether the process ran no earlier
+            measurement (recorded in the method).
     """
 
     def __init__(self, device: str, fresh_process: bool = True) -> None:

@@ -1,13 +1,9 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Predicted edge maps of shape-stream models as 8-bit images.
 
-Shape-stream segmentors (Gated-SCNN, Takikawa et al., ICCV 2019) put their
-boundary prediction in ``SegDataSample.pred_edge_map``: a
-:class:`~mmengine.structures.PixelData` of shape (1, H, W) with edge
-probabilities in [0, 1] at the image's size. Every tool of the package
-writes it the same way: a single-channel 8-bit PNG whose value ``v`` stands
-for the probability ``v / 255`` (white = edge), named after the prediction
-it accompanies with :data:`EDGE_SUFFIX` (``<name>_edge.png``).
+``SegDataSample.pred_edge_map`` is a ``PixelData`` (1, H, W) of edge
+probabilities in [0, 1]; every tool writes it as a greyscale PNG, value
+``v`` for probability ``v / 255``, named ``<name>`` + :data:`EDGE_SUFFIX`.
 """
 from typing import Optional, Tuple
 
@@ -27,18 +23,15 @@ def edge_probabilities(edge_map: PixelData,
     """The (H, W) float32 edge probabilities of ``pred_edge_map``.
 
     Args:
-        edge_map (PixelData): ``pred_edge_map`` of a data sample, data of
-            shape (1, H, W) in [0, 1] (tensor or array).
+        edge_map (PixelData): (1, H, W) data in [0, 1] (tensor or array).
         owner (str): Name of the caller, for error messages.
-        shape (tuple[int, int], optional): Resize (bilinear) to this
-            (H, W). Defaults to None (keep the size).
+        shape (tuple[int, int], optional): Resize (bilinear) to this (H, W).
 
     Returns:
         np.ndarray: (H, W) float32 probabilities, clipped to [0, 1].
 
     Raises:
-        ValueError: If the shape is not (1, H, W) or the values leave
-            [0, 1] (logits instead of probabilities).
+        ValueError: If the shape is not (1, H, W) or values leave [0, 1].
     """
     prob = edge_map.data
     if isinstance(prob, torch.Tensor):
@@ -72,15 +65,8 @@ def edge_map_to_uint8(edge_map: PixelData,
 def write_edge_map(edge_map: PixelData,
                    path: str,
                    owner: str = 'edge map') -> str:
-    """Write ``pred_edge_map`` to ``path`` as an 8-bit greyscale PNG.
-
-    Args:
-        edge_map (PixelData): (1, H, W) edge probabilities in [0, 1].
-        path (str): Output file; its folder is created.
-        owner (str): Name of the caller, for error messages.
-
-    Returns:
-        str: ``path``.
+    """Write ``pred_edge_map`` ((1, H, W) in [0, 1]) to ``path`` as an
+    8-bit greyscale PNG (folder created); returns ``path``.
     """
     if not mmcv.imwrite(edge_map_to_uint8(edge_map, owner), path):
         raise OSError(f'{owner}: could not write the edge map to {path!r}')

@@ -57,25 +57,18 @@ class SideBySideSegVisualizer(SegLocalVisualizer):
     """Draw image | ground truth | prediction [| predicted edges].
 
     mmseg's :class:`SegLocalVisualizer` draws ground truth and prediction
-    only; for comparing models by eye the input image and, for models with
-    a shape stream such as Gated-SCNN, the predicted edge map belong next to
-    them. Panels are laid out left to right, each of the image's size, with
-    a caption; the edge panel appears when the data sample carries
-    ``pred_edge_map``, a :class:`PixelData` of shape (1, H, W) with edge
-    probabilities in [0, 1] (white = edge). Label maps of another size than
-    the image are resized to it (nearest).
+    only; comparing models by eye needs the image and, for shape-stream
+    models, ``pred_edge_map`` beside them (white = edge). Panels have the
+    image's size (labels resized nearest) and captions.
 
     Args:
         name (str): Instance name. Defaults to ``'visualizer'``.
-        classes (list, optional): Class names; the Runner sets them from
-            the dataset. Defaults to None (``dataset_name``'s).
-        palette (list, optional): One RGB colour per class. Defaults to None
-            (``dataset_name``'s).
-        dataset_name (str, optional): Dataset whose classes and palette are
-            the defaults. Defaults to None (Cityscapes).
+        classes (list, optional): Class names (the Runner sets them).
+        palette (list, optional): One RGB colour per class.
+        dataset_name (str, optional): Dataset of the default classes and
+            palette. Defaults to None (Cityscapes).
         captions (bool): Write panel names on the panels. Defaults to True.
-        **kwargs: Other arguments of :class:`SegLocalVisualizer`
-            (``vis_backends``, ``save_dir``, ``alpha``).
+        **kwargs: Other :class:`SegLocalVisualizer` arguments.
     """
 
     def __init__(self,
@@ -133,19 +126,15 @@ class SideBySideSegVisualizer(SegLocalVisualizer):
         Args:
             name (str): Image identifier (file name stem of the saved PNG).
             image (np.ndarray): (H, W, 3) RGB image.
-            data_sample (SegDataSample, optional): Sample with
-                ``gt_sem_seg``, ``pred_sem_seg`` and optionally
-                ``pred_edge_map``. Defaults to None (image only).
+            data_sample (SegDataSample, optional): With ``gt_sem_seg``,
+                ``pred_sem_seg`` and optionally ``pred_edge_map``.
             draw_gt (bool): Draw the ground-truth panel. Defaults to True.
-            draw_pred (bool): Draw the prediction and edge panels. Defaults
-                to True.
+            draw_pred (bool): Draw prediction and edges. Defaults to True.
             show (bool): Display instead of saving. Defaults to False.
-            wait_time (float): Display time in seconds. Defaults to 0.
-            out_file (str, optional): Write the picture there instead of to
-                the visualizer's backends. Defaults to None.
+            wait_time (float): Display interval (s). Defaults to 0.
+            out_file (str, optional): Write the picture there instead.
             step (int): Global step recorded by the backends. Defaults to 0.
             with_labels (bool): Write class names on the label maps.
-                Defaults to True.
         """
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError('SideBySideSegVisualizer: image must be (H, W, '
@@ -169,18 +158,10 @@ MMSEG_VISUALIZERS = ('SegLocalVisualizer', 'mmseg.SegLocalVisualizer')
 
 
 def edge_visualizer_cfg(cfg: Optional[dict]) -> dict:
-    """A visualizer config that draws ``pred_edge_map``.
-
-    mmseg's :class:`SegLocalVisualizer` (the type of mmseg's default
-    runtime) becomes :class:`SideBySideSegVisualizer` with the same
-    arguments; another type, which the user chose, is kept. Without a
-    config, :class:`SideBySideSegVisualizer` with a local backend.
-
-    Args:
-        cfg (dict, optional): ``cfg.visualizer`` of a config.
-
-    Returns:
-        dict: A new config; ``cfg`` is left untouched.
+    """A copy of ``cfg`` (``cfg.visualizer``) that draws ``pred_edge_map``:
+    mmseg's ``SegLocalVisualizer`` becomes :class:`SideBySideSegVisualizer`
+    with the same arguments, other types are kept; None gives a
+    :class:`SideBySideSegVisualizer` with a local backend.
     """
     if cfg is None:
         return dict(

@@ -95,3 +95,34 @@ def test_label_values():
         check_label_values('H', labels, 3)
     # A custom ignore index is respected.
     check_label_values('H', torch.tensor([0, 1, 7]), 2, ignore_index=7)
+
+
+def test_head_mixins_follow_the_documented_order():
+    """docs/architecture.md, "Adding a head": at most one mixin per head,
+    ``LabelCheckMixin``, before every mmseg class, with the overridden
+    method's signature."""
+    import inspect
+
+    from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+
+    from mmseg_ext.models import decode_heads
+    from mmseg_ext.models.utils import LabelCheckMixin
+    checked = set()
+    for name in dir(decode_heads):
+        cls = getattr(decode_heads, name)
+        if not (isinstance(cls, type) and issubclass(cls, BaseDecodeHead)):
+            continue
+        mixins = [b for b in cls.__mro__ if b.__name__.endswith('Mixin')]
+        assert mixins in ([], [LabelCheckMixin]), (name, mixins)
+        if mixins:
+            first_mmseg = next(i for i, b in enumerate(cls.__mro__)
+                               if b.__module__.startswith('mmseg.'))
+            assert cls.__mro__.index(LabelCheckMixin) < first_mmseg, name
+            checked.add(name)
+    assert checked >= {
+        'GSCNNHead', 'GSCNNSepASPPHead', 'PSPUpsampleHead', 'RefineNetHead',
+        'LightWeightRefineNetHead'
+    }
+    assert (list(inspect.signature(
+        LabelCheckMixin.loss_by_feat).parameters) == list(
+            inspect.signature(BaseDecodeHead.loss_by_feat).parameters))

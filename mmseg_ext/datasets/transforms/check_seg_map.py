@@ -11,22 +11,17 @@ from mmseg.registry import TRANSFORMS
 class CheckSegMap(BaseTransform):
     """Fail early, naming the files, on a label map that does not fit.
 
-    Place it right after ``LoadAnnotations``. It checks that the label map has
-    the image's height and width and, when ``num_classes`` is given, that
-    every id is in ``[0, num_classes)`` or equals ``ignore_index``. Without
-    it, a mis-sized map fails deep inside a crop or a batch collate, and an
-    out-of-range id fails (or silently corrupts the loss) inside the loss.
-
-    Required keys: ``img``, ``gt_seg_map``; ``img_path``/``seg_map_path`` are
-    used in messages when present. Nothing is modified. Results without
-    ``gt_seg_map`` (inference on a bare image) pass unchanged.
+    Place it right after ``LoadAnnotations``. Checks that the label map has
+    the image's (H, W) and, with ``num_classes``, that every id is in
+    ``[0, num_classes)`` or ``ignore_index``; otherwise the failure comes
+    later, in a crop, a collate or the loss. Modifies nothing; results
+    without ``gt_seg_map`` pass.
 
     Args:
-        num_classes (int, optional): Number of classes; None skips the id
-            check.
+        num_classes (int, optional): Number of classes; None skips the ids.
         ignore_index (int): The ignore label. Default 255.
-        invalid_ids (str): ``'error'`` (default) raises on ids out of range;
-            ``'ignore'`` maps them to ``ignore_index`` instead.
+        invalid_ids (str): ``'error'`` (default) raises on out-of-range ids;
+            ``'ignore'`` maps them to ``ignore_index``.
     """
 
     def __init__(self,

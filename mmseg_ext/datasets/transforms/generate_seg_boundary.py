@@ -7,13 +7,8 @@ from mmseg.registry import TRANSFORMS
 
 
 def disk_kernel(radius: int) -> np.ndarray:
-    """Euclidean disk ``{(dy, dx): dy^2 + dx^2 <= radius^2}``.
-
-    Args:
-        radius (int): Disk radius in pixels (>= 0).
-
-    Returns:
-        np.ndarray: ``(2 * radius + 1, 2 * radius + 1)`` uint8 0/1 kernel.
+    """Euclidean disk ``dy^2 + dx^2 <= radius^2`` as a
+    ``(2 * radius + 1, 2 * radius + 1)`` uint8 0/1 kernel.
     """
     offsets = np.arange(-radius, radius + 1)
     dist_sq = offsets[:, None]**2 + offsets[None, :]**2
@@ -25,27 +20,19 @@ def seg_boundary_map(seg_map: np.ndarray,
                      ignore_index: int = 255) -> np.ndarray:
     """Binary boundary map of a label map, ignore-aware, all classes.
 
-    A labelled pixel ``p`` is a boundary pixel iff some pixel ``q`` with
-    ``|p - q|_2 <= radius`` holds a different label that is not
-    ``ignore_index``. Two morphological passes with a disk give this
-    without a per-class loop: with ignore pixels set to the smallest
-    value for a dilation and to the largest for an erosion, the disk's
-    maximum and minimum over labelled pixels both equal ``label(p)`` iff
-    no other label is in reach, so ``dilate != erode`` marks the
-    boundaries. Pixels beyond the image border never count (OpenCV's
-    default morphology border), nor do ignore pixels, so neither image
-    borders nor void regions create boundaries.
+    A labelled pixel is a boundary pixel iff a pixel of another non-ignore
+    label lies within ``radius`` (Euclidean): a disk dilation and erosion
+    (ignore set to the smallest, then the largest value) differ exactly
+    there. The image border and ignore pixels create no boundary.
 
     Args:
-        seg_map (np.ndarray): ``(H, W)`` integer label map (uint8 or
-            uint16; other integer types within ``[0, 65535]`` are cast).
-        radius (int): Boundary half-width in pixels, >= 1: a boundary
-            between two regions is ``2 * radius`` pixels wide.
+        seg_map (np.ndarray): (H, W) integer labels in [0, 65535].
+        radius (int): Boundary half-width in pixels, >= 1.
         ignore_index (int): Label of unlabelled pixels, in ``[0, 255]``.
 
     Returns:
-        np.ndarray: ``(H, W)`` uint8: 1 boundary, 0 not, ``ignore_index``
-        where ``seg_map == ignore_index``.
+        np.ndarray: (H, W) uint8: 1 boundary, 0 not, ``ignore_index`` where
+        ``seg_map == ignore_index``.
     """
     if seg_map.ndim != 2:
         raise ValueError('seg_boundary_map expects an (H, W) label map, got '
@@ -88,29 +75,19 @@ def seg_boundary_map(seg_map: np.ndarray,
 class GenerateSegBoundary(BaseTransform):
     """Generate the semantic-boundary map of Gated-SCNN's edge losses.
 
-    Gated-SCNN (Takikawa et al., ICCV 2019) supervises its shape stream
-    with the boundaries of every semantic class. A labelled pixel is a
-    boundary pixel iff a pixel of another (non-ignore) class lies within
-    ``radius`` pixels (Euclidean). Unlike the official edge ground truth,
-    class 0 has boundaries like every other class, and neither the image
-    border nor void (ignore) regions create boundaries; ignore pixels
-    keep ``ignore_index`` so the boundary loss skips them.
+    `Gated-SCNN <https://arxiv.org/abs/1907.05740>`_ supervises its shape
+    stream with the boundaries of every class (:func:`seg_boundary_map`;
+    unlike the official ground truth, class 0 has boundaries and neither the
+    image border nor void creates any; docs/gscnn_losses.md). Place it after
+    crop and flip; ``gt_edge_map`` joins ``seg_fields`` and is packed into
+    ``data_sample.gt_edge_map``.
 
-    Place it after the geometric augmentations (crop, flip), so the band
-    keeps its width; ``stack_batch`` pads the packed map with 255.
-    ``'gt_edge_map'`` is added to ``seg_fields``, so later geometric
-    transforms treat it like the label map. ``PackSegInputs`` packs it
-    into ``data_sample.gt_edge_map`` (``PixelData`` of shape (1, H, W)).
-
-    Required keys: ``gt_seg_map``. Added keys: ``gt_edge_map``
-    ((H, W) uint8: 1 boundary, 0 not, ``ignore_index`` on ignore pixels).
+    Required keys: ``gt_seg_map``. Added keys: ``gt_edge_map``, (H, W) uint8.
 
     Args:
-        radius (int): Boundary half-width in pixels (the official code's
-            edge radius, 2): boundaries are ``2 * radius`` pixels wide.
-            Default 2.
-        ignore_index (int): Label of unlabelled pixels in ``gt_seg_map``,
-            kept in ``gt_edge_map``; in [0, 255]. Default 255.
+        radius (int): Boundary half-width in pixels. Default 2 (official).
+        ignore_index (int): Unlabelled pixels, kept in ``gt_edge_map``; in
+            [0, 255]. Default 255.
     """
 
     def __init__(self, radius: int = 2, ignore_index: int = 255) -> None:

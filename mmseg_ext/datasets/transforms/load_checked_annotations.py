@@ -12,16 +12,10 @@ class UnreadableLabelMapError(OSError):
 class LoadCheckedAnnotations(LoadAnnotations):
     """``LoadAnnotations`` whose read errors name the label map.
 
-    mmseg's loader reports a corrupt or truncated label PNG as a bare
-    ``OSError: Truncated File Read`` (pillow) or ``NoneType`` error (cv2)
-    with no file name. This subclass takes the same arguments and re-raises
-    such failures as :class:`UnreadableLabelMapError` naming the file.
-    (Unreadable *images* are already named by ``LoadImageFromFile``:
-    ``failed to load image: PATH``.)
-
-    Results without a ``seg_map_path`` key (a bare image, as mmseg's
-    ``inference_model`` and ``MMSegInferencer`` feed the config's test
-    pipeline; they drop only ``LoadAnnotations`` from it) pass unchanged.
+    mmseg's loader reports a corrupt label PNG as a bare ``OSError`` or
+    ``NoneType`` error; here it is an :class:`UnreadableLabelMapError` naming
+    the file. Results without ``seg_map_path`` (a bare image at inference)
+    pass unchanged.
     """
 
     def transform(self, results: dict) -> dict:

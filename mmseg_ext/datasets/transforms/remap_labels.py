@@ -17,11 +17,9 @@ def _as_id(value, what: str) -> int:
 
 
 def load_label_table(path: str) -> Dict[int, int]:
-    """Read a ``source_id,target_id`` CSV file.
+    """Read a ``source_id,target_id`` CSV file into a dict.
 
-    One pair per row; blank lines, lines starting with ``#`` and a
-    non-numeric first row (a header) are skipped. Extra columns (a class
-    name, say) are allowed and ignored.
+    Blank lines, ``#`` comments, a header row and extra columns are skipped.
 
     Args:
         path (str): CSV file.
@@ -31,8 +29,7 @@ def load_label_table(path: str) -> Dict[int, int]:
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        ValueError: On a malformed row or a repeated source id, naming the
-            file and line.
+        ValueError: On a malformed row or a repeated source id.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'RemapLabels: label table {path} not found')
@@ -62,29 +59,21 @@ def load_label_table(path: str) -> Dict[int, int]:
 class RemapLabels(BaseTransform):
     """Replace every id of ``gt_seg_map`` by its entry in a lookup table.
 
-    Merges or reorders classes: e.g. ADE20K's 150 classes into 25
-    (``configs/_base_/datasets/ade20k_25.py``). Place it right after
-    ``LoadAnnotations`` (after ``reduce_zero_label``), so that crops with
-    ``cat_max_ratio`` and all later steps see the new ids.
-
-    The table is checked when the transform is built: source ids must be
-    non-negative (and below ``num_source_classes`` when given), target ids in
-    ``[0, num_classes)`` or ``ignore_index``. ``ignore_index`` in a label map
-    always stays ``ignore_index``. Ids found in a label map that the table
-    does not list are handled by ``unknown``: ``'error'`` raises, naming the
-    file and the ids; ``'ignore'`` maps them to ``ignore_index``.
+    Merges or reorders classes, e.g. ADE20K's 150 into 25. Place it right
+    after ``LoadAnnotations``, so crops and later steps see the new ids. The
+    table is checked at build; ``ignore_index`` stays ``ignore_index``.
 
     Required keys: ``gt_seg_map``. Modified keys: ``gt_seg_map``.
 
     Args:
-        table (dict | str): ``{source_id: target_id}``, or the path of a CSV
-            file of ``source_id,target_id`` rows (see
-            :func:`load_label_table`).
+        table (dict | str): ``{source_id: target_id}``, or a CSV path
+            (:func:`load_label_table`).
         num_classes (int): Number of classes after remapping.
-        num_source_classes (int, optional): Number of classes before; when
-            given, source ids must be below it.
+        num_source_classes (int, optional): Source ids must be below it.
         ignore_index (int): The ignore label. Default 255.
-        unknown (str): ``'error'`` (default) or ``'ignore'``.
+        unknown (str): Ids missing from the table: ``'error'`` (default)
+            raises naming the file, ``'ignore'`` maps them to
+            ``ignore_index``.
     """
 
     def __init__(self,

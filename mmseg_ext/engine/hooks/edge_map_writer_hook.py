@@ -14,13 +14,9 @@ from mmseg_ext.visualization import EDGE_SUFFIX, write_edge_map
 class EdgeMapWriterHook(Hook):
     """Save ``pred_edge_map`` of every test image as an 8-bit PNG.
 
-    ``tools/test.py --out DIR`` makes mmseg's ``IoUMetric`` write each
-    prediction as ``DIR/<image name>.png``; shape-stream models (Gated-SCNN,
-    Takikawa et al., ICCV 2019) also predict an edge map, which this hook
-    writes beside it as ``DIR/<image name>_edge.png`` (greyscale, value /
-    255 = edge probability; see :mod:`mmseg_ext.visualization.edge_map`).
-    Outputs without ``pred_edge_map`` (other models) are skipped; the count
-    of written maps is logged at the end of the test, also when it is 0.
+    With ``tools/test.py --out DIR``, beside mmseg's ``DIR/<name>.png`` it
+    writes ``DIR/<name>_edge.png`` (:mod:`mmseg_ext.visualization.edge_map`)
+    for shape-stream models, and logs the count at the end.
 
     Args:
         out_dir (str): Folder of the edge maps (``--out``).

@@ -14,15 +14,11 @@ from mmseg.registry import HOOKS
 class IterationSeedHook(Hook):
     """Re-seed the main process' RNGs before every training iteration.
 
-    mmengine's checkpoints do not hold the RNG states, so after ``--resume``
-    dropout masks (and any other random op in the model or the losses, such
-    as Gumbel noise) continue from a fresh seed and a resumed run drifts
-    from an uninterrupted one. Seeding torch, numpy and ``random`` with a
-    value derived from ``(seed, iteration, rank)`` before each iteration
-    makes that randomness independent of where a run was interrupted. The
-    data pipeline's randomness lives in the dataloader workers, which
-    mmengine seeds per worker and replays on resume (so keep
-    ``num_workers >= 1`` for bit-exact resumes).
+    mmengine's checkpoints hold no RNG states, so after ``--resume`` dropout
+    and Gumbel noise would drift from an uninterrupted run. Seeding torch,
+    numpy and ``random`` from ``(seed, iteration, rank)`` makes them
+    independent of interruptions (the dataloader workers are seeded by
+    mmengine: keep ``num_workers >= 1`` for bit-exact resumes).
 
     Args:
         seed (int, optional): Base seed; defaults to the runner's seed.

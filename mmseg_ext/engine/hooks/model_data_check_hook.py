@@ -16,22 +16,14 @@ from mmseg_ext.models.utils.config_checks import (  # noqa: F401
 class ModelDataCheckHook(Hook):
     """Fail fast, with a clear message, on configs that cannot work.
 
-    Before training (or testing) it checks, without touching the weights:
-
-    * every decode/auxiliary head's ``in_channels`` against the channels the
-      backbone (and neck) actually produce at its ``in_index`` (one forward
-      of a small zero image in eval mode, under ``no_grad``), so also for
-      auxiliary heads that only run in training;
-    * every head's ``num_classes`` against the dataset's ``classes``.
-
-    The checks are those of :mod:`mmseg_ext.models.utils.config_checks`,
-    which the package's heads also run at build, forward and loss time;
-    the hook runs them earlier, before the first iteration, and adds the
-    dataset-level class count.
+    Before training or testing, without touching the weights: every head's
+    ``in_channels`` against the features at its ``in_index`` (one no-grad
+    probe forward, so auxiliary heads too), and every head's ``num_classes``
+    against the dataset's classes
+    (:mod:`mmseg_ext.models.utils.config_checks`).
 
     Args:
-        probe_size (tuple[int, int]): Size of the probe image. Default
-            (64, 64).
+        probe_size (tuple[int, int]): Probe image size. Default (64, 64).
     """
 
     priority = 'VERY_HIGH'

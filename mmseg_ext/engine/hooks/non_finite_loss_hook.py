@@ -19,26 +19,17 @@ class NonFiniteLossError(RuntimeError):
 class NonFiniteLossHook(Hook):
     """Guard against training on a NaN/Inf loss.
 
-    Before each optimizer update the total loss is checked. When it is not
-    finite the hook reports the loss terms that are not finite, the
-    iteration and the image paths of the batch, then:
-
-    * ``action='stop'`` (default): raises :class:`NonFiniteLossError` before
-      the update, so the weights and the last checkpoint stay clean;
-    * ``action='skip'``: drops the batch (no backward, no update) and goes
-      on; after ``max_skips`` skipped batches in a row it stops.
-
-    In distributed runs all processes agree (any non-finite rank makes every
-    rank skip or stop), so DDP never waits on a rank that skipped.
-
-    It works by wrapping, on the runner's own objects only, the model's
-    ``parse_losses`` (to see the terms) and the optimizer wrapper's
-    ``update_params`` (to decide before the update).
+    Before each optimizer update a non-finite total loss is reported (the
+    non-finite terms, the iteration, the batch's image paths), then
+    ``action='stop'`` raises :class:`NonFiniteLossError` before the update,
+    and ``'skip'`` drops the batch, stopping after ``max_skips`` in a row. All
+    ranks agree, so DDP never waits on a rank that skipped. Works by wrapping
+    the runner's model ``parse_losses`` and optimizer-wrapper
+    ``update_params``.
 
     Args:
         action (str): ``'stop'`` or ``'skip'``.
-        max_skips (int): Consecutive skipped batches tolerated in
-            ``'skip'`` mode. Default 10.
+        max_skips (int): Consecutive skips tolerated. Default 10.
     """
 
     priority = 'VERY_HIGH'

@@ -22,57 +22,31 @@ PROTOCOLS = ('pooled', 'gscnn')
 class BoundaryFScore(BaseMetric):
     """Boundary F-score for semantic segmentation.
 
-    The boundary metric of `Gated-SCNN: Gated Shape CNNs for Semantic
-    Segmentation <https://arxiv.org/abs/1907.05740>`_ (ICCV 2019), after the
-    DAVIS contour accuracy: boundary pixels of each class in the prediction
-    and the ground truth are matched within a radius r; precision is the
-    share of predicted boundary pixels matched, recall the converse and
-    F = 2PR / (P + R). Two protocols are offered:
+    The boundary metric of `Gated-SCNN <https://arxiv.org/abs/1907.05740>`_,
+    after the DAVIS contour accuracy: boundary pixels of each class are matched
+    within a radius r between prediction and ground truth; P and R are the
+    matched shares, F = 2PR / (P + R). Protocols (docs/metrics.md):
 
-    * ``'pooled'`` (default): 1-pixel inner boundaries (a pixel with a valid
-      4-neighbour of another label); pixels labelled ``ignore_index`` and
-      the image border create no boundary. Matched and total counts are
-      summed over the dataset before P, R and F are formed per class (like
-      ``IoUMetric``); a class with boundary pixels in one map only scores
-      F = 0. Keys ``BF@<t>``, ``BP@<t>`` and ``BR@<t>``: class means in
-      percent, F over the classes with boundary pixels in either map, P
-      over those with predicted ones, R over those with ground-truth ones,
-      plus absent classes as ``absent`` says.
-    * ``'gscnn'``: the official Gated-SCNN evaluation (its
-      ``utils/f_boundary.py``), reproduced to 1e-6: F per image and class
-      from DAVIS ``seg2bmap`` boundaries of the class masks, with ignore
-      pixels set to background in both maps and a class absent from both
-      maps of an image scoring F = 1; F is averaged over images, then over
-      classes. Only ``BF@<t>`` is reported (GSCNN reports no P or R), under
-      the metric prefix ``gscnn`` unless ``prefix`` is given, e.g.
-      ``gscnn/BF@2px``, so both protocols can share an evaluator.
+    * ``'pooled'`` (default): 1-pixel inner boundaries, counts summed over
+      the dataset per class; keys ``BF@<t>``, ``BP@<t>``, ``BR@<t>``.
+    * ``'gscnn'``: the official evaluation (:mod:`.gscnn_boundary`), F per
+      image and class averaged over images; key ``gscnn/BF@<t>``.
 
-    Use the keys in ``save_best`` with ``rule='greater'``. See
-    ``docs/metrics.md`` for both protocols side by side.
+    Keys are class means in percent; use ``rule='greater'`` in ``save_best``.
 
     Args:
-        tolerances (Sequence[float]): Matching radii. With the default unit,
-            fractions of the image diagonal, r = ceil(t x diagonal) per
-            image: the defaults (0.00125, 0.001875, 0.00375, 0.005) give
-            3, 5, 9 and 12 px at 1024x2048 (diagonal 2289.7 px), the
-            tolerances of the GSCNN paper (its code's first fraction,
-            0.0005, gives 2 px; 0.00125 gives the paper's 3 px).
-        tolerance_unit (str): ``'diagonal'`` (default) or ``'pixel'`` (the
-            tolerances are radii in pixels). GSCNN's code reads t >= 1 as
-            pixels and t < 1 as a fraction: with ``protocol='gscnn'``,
-            pixel radii must be integers and fractions below 1.
-        protocol (str): ``'pooled'`` (default) or ``'gscnn'``, see above.
-        absent (str, optional): With ``protocol='pooled'``, classes without
-            any boundary pixel in either map over the whole set: ``'skip'``
-            (default) leaves them out of the class mean, ``'one'`` scores
-            them 100. Must be None with ``protocol='gscnn'``, which scores
-            such a class 1 in every image by definition.
-        ignore_index (int): Ground-truth label of pixels not evaluated.
-            Defaults to 255.
-        collect_device (str): ``'cpu'`` or ``'gpu'``, where per-rank results
-            are gathered. Defaults to ``'cpu'``.
-        prefix (str, optional): Prefix of the metric keys. Defaults to None
-            (no prefix with ``'pooled'``, ``'gscnn'`` with ``'gscnn'``).
+        tolerances (Sequence[float]): Matching radii; fractions of the image
+            diagonal by default (the defaults give the paper's 3, 5, 9 and
+            12 px at 1024x2048).
+        tolerance_unit (str): ``'diagonal'`` (default) or ``'pixel'``.
+        protocol (str): ``'pooled'`` (default) or ``'gscnn'``.
+        absent (str, optional): ``'pooled'`` only: classes without boundary
+            pixels in either map over the set are left out (``'skip'``,
+            default) or score 100 (``'one'``).
+        ignore_index (int): Ground-truth label not evaluated. Default 255.
+        collect_device (str): ``'cpu'`` or ``'gpu'``. Default ``'cpu'``.
+        prefix (str, optional): Prefix of the metric keys. Default None
+            (``'gscnn'`` with that protocol).
     """
 
     def __init__(self,
@@ -162,13 +136,8 @@ class BoundaryFScore(BaseMetric):
             self.results.append((result, np.array(radii)))
 
     def gscnn_class_fscores(self, results: list) -> np.ndarray:
-        """GSCNN protocol: per-class F, the mean over images, in [0, 1].
-
-        Args:
-            results (list): ``(fscores, radii)`` pairs from :meth:`process`.
-
-        Returns:
-            np.ndarray: (T, C) float64; 1 everywhere when there is no image.
+        """GSCNN protocol: (T, C) float64 per-class F averaged over the images
+        of ``results`` (``(fscores, radii)`` pairs; 1 without images).
         """
         num_classes = len(self.dataset_meta['classes'])
         if not results:
@@ -176,14 +145,8 @@ class BoundaryFScore(BaseMetric):
         return np.mean([fscores for fscores, _ in results], axis=0)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
-        """Class means in percent of the per-class scores.
-
-        Args:
-            results (list): ``(result, radii)`` pairs from :meth:`process`.
-
-        Returns:
-            dict[str, float]: ``BF@<t>`` for every tolerance t, and with
-            ``protocol='pooled'`` also ``BP@<t>`` and ``BR@<t>``.
+        """Class means in percent of ``results`` (``(result, radii)`` pairs):
+        ``BF@<t>`` (and ``BP@<t>``, ``BR@<t>`` with ``protocol='pooled'``).
         """
         radii = np.array([r for _, r in results
                           ]).reshape(-1, len(self.tolerances))

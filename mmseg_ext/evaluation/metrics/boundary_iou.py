@@ -16,14 +16,9 @@ from .boundary_utils import (ABSENT_RULES, UNITS, check_choice, class_mean,
 
 def boundary_bands(label: np.ndarray, valid: np.ndarray, width: int,
                    num_classes: int) -> np.ndarray:
-    """Boundary bands of width d of every class of a label map.
-
-    The band of class c is its mask minus the mask eroded d times by a 3x3
-    square, i.e. the pixels of c with a valid pixel of another label within
-    chessboard distance d. Invalid (ignore) pixels and the outside of the
-    image count as inside every mask, so they never create a band. All
-    classes are done at once: a window holds another label exactly when
-    the window's largest and smallest valid labels differ.
+    """Boundary bands of width d of every class of a label map: the
+    pixels of a class with a valid pixel of another label within chessboard
+    distance d (ignore pixels and the image border create no band).
 
     Args:
         label (np.ndarray): (H, W) labels, in [0, C) where valid.
@@ -61,8 +56,7 @@ def boundary_iou_counts(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray,
         width (int): Band width d in pixels.
 
     Returns:
-        np.ndarray: (3, C) int64: |G_d n P_d|, |G_d| and |P_d| per class,
-        with G_d and P_d the ground-truth and predicted bands.
+        np.ndarray: (3, C) int64: |G_d n P_d|, |G_d| and |P_d| per class.
     """
     if pred.size == 0:
         return np.zeros((3, num_classes), dtype=np.int64)
@@ -83,31 +77,20 @@ def boundary_iou_counts(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray,
 class BoundaryIoU(BaseMetric):
     """Boundary IoU for semantic segmentation.
 
-    `Boundary IoU: Improving Object-Centric Image Segmentation Evaluation
-    <https://arxiv.org/abs/2103.16562>`_ (Cheng et al., CVPR 2021) defines,
-    for masks G and P, BIoU = |(G_d n G) n (P_d n P)| / |(G_d n G) u
-    (P_d n P)| where X_d n X, the band, is the mask minus its erosion by d
-    pixels. Here every class of a semantic map is such a mask: bands are
-    formed per class with ``ignore_index`` pixels excluded (and, like the
-    image border, not creating bands), the intersection and union areas
-    are summed over the dataset per class, and their ratio is averaged
-    over classes. Reported in percent under the key ``BIoU``; use it in
-    ``save_best`` with ``rule='greater'``.
+    `Boundary IoU <https://arxiv.org/abs/2103.16562>`_ (Cheng et al., CVPR
+    2021) per class of a semantic map: IoU of the ground-truth and predicted
+    bands of width d, areas summed over the dataset, averaged over classes.
+    Key ``BIoU``, in percent (docs/metrics.md).
 
     Args:
-        band_width (float): d. With the default unit a fraction of the image
-            diagonal, d = max(1, round(band_width x diagonal)) per image;
-            the default 0.02 is the paper's (46 px at 1024x2048). With
-            ``band_width_unit='pixel'``, d in pixels (an integer >= 1).
+        band_width (float): d; a fraction of the image diagonal by default
+            (0.02, the paper's), else pixels.
         band_width_unit (str): ``'diagonal'`` (default) or ``'pixel'``.
-        absent (str): Classes whose bands are empty in both maps over the
-            whole set: ``'skip'`` (default) leaves them out of the class
-            mean, ``'one'`` scores them 100.
-        ignore_index (int): Ground-truth label of pixels not evaluated.
-            Defaults to 255.
-        collect_device (str): ``'cpu'`` or ``'gpu'``, where per-rank results
-            are gathered. Defaults to ``'cpu'``.
-        prefix (str, optional): Prefix of the metric keys. Defaults to None.
+        absent (str): Classes without bands over the set: ``'skip'``
+            (default) or ``'one'`` (score 100).
+        ignore_index (int): Ground-truth label not evaluated. Default 255.
+        collect_device (str): ``'cpu'`` or ``'gpu'``. Default ``'cpu'``.
+        prefix (str, optional): Prefix of the metric keys. Default None.
     """
 
     def __init__(self,
@@ -155,13 +138,10 @@ class BoundaryIoU(BaseMetric):
                                      width), width))
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
-        """Per-class IoU of the summed band areas; class mean in percent.
+        """``{'BIoU': class mean in percent}`` of the summed band areas.
 
         Args:
             results (list): ``(counts, width)`` pairs from :meth:`process`.
-
-        Returns:
-            dict[str, float]: ``{'BIoU': mean over classes}``.
         """
         num_classes = len(self.dataset_meta['classes'])
         counts = np.zeros((3, num_classes), dtype=np.int64)

@@ -1,20 +1,10 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Helpers shared by the boundary metrics.
 
-Conventions common to :class:`BoundaryIoU` and :class:`BoundaryFScore` with
-its default ``protocol='pooled'`` (``protocol='gscnn'`` follows Gated-SCNN's
-own rules instead, see ``gscnn_boundary.py``):
-
-* Pixels whose ground truth is ``ignore_index`` do not exist for either map:
-  they are never boundary pixels, and a class meeting an ignore region or
-  the image border has no boundary there (only a change between two valid
-  labels is a boundary).
-* Per-class counts are summed over the whole evaluated set before any ratio
-  is taken (like ``IoUMetric``).
-* A class with nothing to score over the whole set (no boundary pixel in
-  either map) is *absent*: ``absent='skip'`` leaves it out of the class
-  means (default), ``absent='one'`` scores it as a perfect 100. A mean
-  over nothing is 100: there was no boundary to get wrong.
+Conventions of :class:`BoundaryIoU` and the pooled :class:`BoundaryFScore`
+(docs/metrics.md): ignore pixels and the image border create no boundary;
+counts are summed over the set before ratios; classes with nothing to
+score are handled per ``absent``; a mean over nothing is 100.
 """
 import math
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -53,17 +43,15 @@ def read_label_maps(data_sample: dict, num_classes: int, ignore_index: int,
     """Fetch and check the predicted and ground-truth maps of one sample.
 
     Args:
-        data_sample (dict): One sample as the ``Evaluator`` passes it, with
-            ``pred_sem_seg.data`` and ``gt_sem_seg.data`` of shape (1, H, W)
-            or (H, W).
-        num_classes (int): C, the number of classes.
+        data_sample (dict): With ``pred_sem_seg.data`` and
+            ``gt_sem_seg.data``, (1, H, W) or (H, W).
+        num_classes (int): C.
         ignore_index (int): Ground-truth label of pixels not evaluated.
         owner (str): Metric name for error messages.
 
     Returns:
-        tuple: ``pred`` and ``gt``, (H, W) labels (uint8 when C < 255)
-        with 0 at invalid pixels, and ``valid``, (H, W) bool,
-        ``gt != ignore_index``.
+        tuple: ``pred``, ``gt`` ((H, W), 0 at invalid pixels) and ``valid``
+        ((H, W) bool).
     """
     maps = []
     for key in ('pred_sem_seg', 'gt_sem_seg'):
@@ -101,15 +89,8 @@ def read_label_maps(data_sample: dict, num_classes: int, ignore_index: int,
 
 def matched_counts(query: np.ndarray, reference: np.ndarray,
                    radii: Sequence[float]) -> np.ndarray:
-    """How many query points lie within each radius of a reference point.
-
-    Args:
-        query (np.ndarray): (N, 2) pixel coordinates.
-        reference (np.ndarray): (M, 2) pixel coordinates.
-        radii (Sequence[float]): T matching radii in pixels.
-
-    Returns:
-        np.ndarray: (T,) int64 counts.
+    """(T,) int64 counts of the (N, 2) ``query`` points lying within each of
+    the T ``radii`` (pixels) of some (M, 2) ``reference`` point.
     """
     if len(query) == 0 or len(reference) == 0:
         return np.zeros(len(radii), dtype=np.int64)
@@ -131,19 +112,16 @@ def class_scores(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 def class_mean(scores: np.ndarray, defined: np.ndarray,
                absent_classes: np.ndarray, absent: str) -> float:
-    """Mean over classes in percent, absent classes per ``absent``.
+    """Mean over classes in percent (2 decimals; 100 over nothing).
 
     Args:
         scores (np.ndarray): (C,) per-class scores in [0, 1].
         defined (np.ndarray): (C,) bool, classes whose score is defined.
-        absent_classes (np.ndarray): (C,) bool, classes with nothing to
-            score in either map (never ``defined``).
-        absent (str): ``'skip'`` leaves absent classes out, ``'one'``
-            counts them as 1.
+        absent_classes (np.ndarray): (C,) bool, classes with nothing to score.
+        absent (str): ``'skip'`` leaves them out, ``'one'`` counts them as 1.
 
     Returns:
-        float: The mean in percent, rounded to 2 decimals; 100 when there
-        is nothing to average.
+        float: The mean in percent.
     """
     values = scores[defined]
     if absent == 'one':

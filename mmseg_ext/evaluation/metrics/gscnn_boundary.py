@@ -1,30 +1,11 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Per-image boundary F-scores in Gated-SCNN's evaluation protocol.
 
-Gated-SCNN (Takikawa et al., ICCV 2019) evaluates boundaries with the DAVIS
-contour accuracy (Perazzi et al., CVPR 2016) applied to every class of a
-semantic map. This module computes, for one image, the F-score of every
-class exactly as that evaluation defines it; :class:`BoundaryFScore` with
-``protocol='gscnn'`` averages them over images, then over classes.
-
-Definitions (for a class c of one image, H x W):
-
-* **Masks.** ``pred == c`` and ``gt == c``, with the pixels whose ground
-  truth is ``ignore_index`` set to background in both.
-* **Boundary map** (DAVIS ``seg2bmap``). A pixel is a boundary pixel of a
-  binary mask when the mask differs between it and one of its *forward*
-  neighbours: right, below or below-right inside the image; in the last
-  row only the right one counts, in the last column only the one below,
-  and never at the bottom-right corner. The boundary therefore lies on
-  both sides of a class edge, half a pixel towards the origin, and the
-  image border is no boundary.
-* **Match.** A boundary pixel is matched when the other map has a boundary
-  pixel within the integer radius r (a disk, ``dy**2 + dx**2 <= r**2``).
-* **Scores.** With n_p and n_g boundary pixels: P = matched predicted /
-  n_p and R = matched ground-truth / n_g; n_p = 0 < n_g gives P = 1,
-  R = 0; n_g = 0 < n_p gives P = 0, R = 1; n_p = n_g = 0 gives P = R = 1,
-  so a class absent from both maps of an image scores F = 1 there.
-  F = 2PR / (P + R), and 0 when P + R = 0.
+`Gated-SCNN <https://arxiv.org/abs/1907.05740>`_ applies the DAVIS contour
+accuracy (Perazzi et al., CVPR 2016) to every class of a semantic map:
+``seg2bmap`` boundaries of the class masks (ignore pixels as background),
+matched within integer radii; a class absent from both maps scores 1.
+docs/metrics.md ("The two protocols") gives the definitions.
 """
 from typing import List, Sequence, Tuple
 
@@ -35,22 +16,17 @@ from .boundary_utils import matched_counts
 
 def class_boundary_points(label: np.ndarray,
                           num_classes: int) -> List[np.ndarray]:
-    """DAVIS boundary pixels of every class mask of one label map.
+    """DAVIS ``seg2bmap`` boundary pixels of every class mask at once.
 
-    The masks of all classes are handled at once: the boundary map of the
-    mask of c is set at a pixel p exactly when some forward neighbour q of
-    p carries another label and one of the two labels is c. So p is a
-    boundary pixel of its own label when any forward neighbour differs,
-    and of every differing neighbour's label.
+    A pixel is on the boundary of class c when a forward neighbour (right,
+    below, below-right) carries another label and one of the two is c.
 
     Args:
-        label (np.ndarray): (H, W) integer labels in [0, C]; the label C
-            marks pixels that belong to no class mask (ignore pixels).
+        label (np.ndarray): (H, W) labels in [0, C]; C marks ignore pixels.
         num_classes (int): C.
 
     Returns:
-        list[np.ndarray]: C arrays of shape (N_c, 2), the (y, x)
-        coordinates of the boundary pixels of each class mask.
+        list[np.ndarray]: C arrays (N_c, 2) of (y, x) boundary pixels.
     """
     h, w = label.shape
     dtype = np.int16 if num_classes < np.iinfo(np.int16).max else np.int64
@@ -93,15 +69,12 @@ def gscnn_image_fscores(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray,
     Args:
         pred (np.ndarray): (H, W) predicted labels in [0, C) where valid.
         gt (np.ndarray): (H, W) ground-truth labels in [0, C) where valid.
-        valid (np.ndarray): (H, W) bool, pixels whose ground truth is not
-            ``ignore_index``; elsewhere both maps are background for
-            every class.
+        valid (np.ndarray): (H, W) bool, ground truth not ``ignore_index``.
         num_classes (int): C.
         radii (Sequence[int]): T integer matching radii in pixels.
 
     Returns:
-        np.ndarray: (T, C) float64 F-scores in [0, 1]; 1 for a class with
-        no boundary pixel in either map.
+        np.ndarray: (T, C) float64 F-scores in [0, 1].
     """
     fscores = np.ones((len(radii), num_classes), dtype=np.float64)
     if pred.size == 0:
@@ -138,12 +111,11 @@ def _fscores(pred_points: np.ndarray, gt_points: np.ndarray,
 
 def gscnn_radii(tolerances: Sequence[float], unit: str,
                 shape: Tuple[int, int]) -> List[int]:
-    """GSCNN's matching radii in pixels for an (H, W) image.
+    """GSCNN's matching radii in pixels for an (H, W) image: r = ceil(t x
+    ||(H, W)||) for diagonal fractions, else the integer radii.
 
     Args:
-        tolerances (Sequence[float]): Fractions t of the diagonal (unit
-            ``'diagonal'``), r = ceil(t x ||(H, W)||) as GSCNN computes it,
-            or integer radii (unit ``'pixel'``, GSCNN's t >= 1).
+        tolerances (Sequence[float]): Fractions or integer radii.
         unit (str): ``'diagonal'`` or ``'pixel'``.
         shape (tuple[int, int]): (H, W).
 

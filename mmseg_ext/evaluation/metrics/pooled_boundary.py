@@ -1,10 +1,6 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Boundary counts of the pooled boundary F-score protocol.
-
-For every image and class, the 1-pixel inner boundaries of the predicted and
-ground-truth class masks are matched within a radius; the matched and total
-counts are summed over the dataset by :class:`BoundaryFScore` with
-``protocol='pooled'`` before precision, recall and F are formed.
+"""Boundary counts of the pooled boundary F-score protocol (per image
+and class; :class:`BoundaryFScore` sums them over the set).
 """
 from typing import List, Sequence
 
@@ -14,11 +10,8 @@ from .boundary_utils import matched_counts
 
 
 def class_boundaries(label: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """1-pixel inner boundaries of every class of a label map.
-
-    A pixel is a boundary pixel of its own class when one of its four
-    neighbours is valid and carries another label. Changes to invalid
-    (ignore) pixels and the image border are not boundaries.
+    """1-pixel inner boundaries: pixels with a valid 4-neighbour of another
+    label (ignore pixels and the image border create none).
 
     Args:
         label (np.ndarray): (H, W) integer label map.
@@ -60,14 +53,12 @@ def boundary_match_counts(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray,
         gt (np.ndarray): (H, W) ground-truth labels in [0, C) where valid.
         valid (np.ndarray): (H, W) bool, pixels to evaluate.
         num_classes (int): C.
-        radii (Sequence[float]): T matching radii r in pixels; two boundary
-            pixels of a class match when their Euclidean distance is <= r.
+        radii (Sequence[float]): T matching radii (Euclidean, <= r).
 
     Returns:
-        np.ndarray: (2 + 2T, C) int64: row 0 the predicted boundary pixels,
-        row 1 the ground-truth boundary pixels, rows 2..T+1 the predicted
-        ones matched within each radius (precision numerators), rows
-        T+2..2T+1 the ground-truth ones matched (recall numerators).
+        np.ndarray: (2 + 2T, C) int64: predicted and ground-truth boundary
+        pixels, then the predicted and the ground-truth ones matched within
+        each radius.
     """
     num_radii = len(radii)
     counts = np.zeros((2 + 2 * num_radii, num_classes), dtype=np.int64)

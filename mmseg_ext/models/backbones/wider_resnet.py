@@ -2,21 +2,11 @@
 """Wider ResNet-38 A2 (pre-activation), the backbone of Gated-SCNN.
 
 Wider ResNet-38 (Wu, Shen & van den Hengel, "Wider or Deeper: Revisiting
-the ResNet Model for Visual Recognition", Pattern Recognition 2019) in
-its ``A2`` layout: a 3x3 stem conv (``mod1``), then six modules of
-pre-activation residual blocks, ``mod2`` and ``mod3`` behind 3x3 max
-pools, the later ones down-sampling by strided convolution or dilated.
-Gated-SCNN (Takikawa et al., ICCV 2019) uses it dilated to output stride
-8 with Dropout2d in the two bottleneck modules.
-
-Checkpoint keys. Module and parameter names follow the official
-Gated-SCNN code (nv-tlabs/GSCNN), so one prefix rule maps its keys: an
-official ``module.mod<i>.<rest>`` becomes ``backbone.mod<i>.<rest>`` in
-an ``EncoderDecoder`` (``mod<i>.<rest>`` for this module alone), e.g.
-``module.mod2.block1.bn1.0.weight``, ``module.mod2.block1.convs.conv1
-.weight``, ``module.mod7.block1.convs.bn3.0.running_mean``,
-``module.mod4.block1.proj_conv.weight``. The max pools have no
-parameters; the official ``bn_out`` and classifier are not built.
+the ResNet Model for Visual Recognition", Pattern Recognition 2019) in its
+``A2`` layout, as `Gated-SCNN <https://arxiv.org/abs/1907.05740>`_ uses it:
+dilated to output stride 8, Dropout2d in the two bottleneck modules. Names
+follow the official code, so its keys convert by one prefix rule
+(docs/gscnn_losses.md, "Backbone note").
 """
 from collections import OrderedDict
 from typing import List, Optional, Sequence, Tuple
@@ -37,23 +27,19 @@ WRN38_A2_CHANNELS = ((128, 128), (256, 256), (512, 512), (512, 1024),
 
 
 class PreActResidualBlock(nn.Module):
-    """Pre-activation ("identity mapping") residual block.
+    """Pre-activation residual block: ``convs(act(norm(x))) + shortcut``.
 
-    ``y = convs(act(norm(x))) + shortcut``, where the shortcut is ``x`` or,
-    when the stride or the width changes, a 1x1 projection of the
-    pre-activated input. With two widths ``convs`` is 3x3 -> 3x3; with
-    three it is the 1x1 -> 3x3 -> 1x1 bottleneck; the stride sits on the
-    first conv and the dilation on the 3x3 convs. Dropout2d, if any, comes
-    before the last conv.
+    The shortcut is ``x``, or a 1x1 projection of the pre-activated input when
+    the stride or width changes. ``convs`` is 3x3 -> 3x3 (two widths) or the
+    1x1 -> 3x3 -> 1x1 bottleneck (three), stride on the first conv, dilation
+    on the 3x3 convs, Dropout2d before the last.
 
     Args:
         in_channels (int): Input channels.
-        channels (Sequence[int]): Widths of the convs, 2 or 3 values; the
-            last is the output width.
+        channels (Sequence[int]): Conv widths (2 or 3); the last is the output.
         stride (int): Stride of the first conv (and the projection).
         dilation (int): Dilation of the 3x3 convs.
-        dropout (float): Dropout2d probability before the last conv; 0
-            builds no dropout layer.
+        dropout (float): Dropout2d probability before the last conv.
         conv_cfg (dict, optional): Config of the conv layers.
         norm_cfg (dict): Config of the norm layers.
         act_cfg (dict): Config of the activations.
@@ -131,26 +117,22 @@ class PreActResidualBlock(nn.Module):
 class WiderResNet(BaseModule):
     """Wider ResNet-38 A2 backbone (pre-activation), as in Gated-SCNN.
 
-    Outputs are indexed 0..6 for ``mod1``..``mod7``. Their widths and
-    output strides (for the official WRN38-A2 widths):
+    Outputs 0..6 are ``mod1``..``mod7``, the raw residual sums (the next block
+    normalises them); the official ``bn_out`` is not built. Widths and output
+    strides (official widths):
 
-    ======  =====  ================  ===================================
-    index   name   channels          stride: default | strides=(1, 1, 2,
-                                     2, 2, 1), dilations=(1,)*6
-    ======  =====  ================  ===================================
-    0       mod1   64                1 | 1
-    1       mod2   128               2 | 2
-    2       mod3   256               4 | 4
-    3       mod4   512               8 | 8
-    4       mod5   1024              8 | 16
-    5       mod6   2048              8 | 32
-    6       mod7   4096              8 | 32
-    ======  =====  ================  ===================================
-
-    The outputs are the raw residual sums (pre-activation: the next
-    block normalises them), as Gated-SCNN consumes them; the official
-    final ``bn_out`` is not built. Unlike the official constructor, this
-    one does not replace ``torch.nn.Dropout`` globally.
+    ======  =====  ========  ===================================
+    index   name   channels  stride: default | strides=(1, 1, 2,
+                             2, 2, 1), dilations=(1,)*6
+    ======  =====  ========  ===================================
+    0       mod1   64        1 | 1
+    1       mod2   128       2 | 2
+    2       mod3   256       4 | 4
+    3       mod4   512       8 | 8
+    4       mod5   1024      8 | 16
+    5       mod6   2048      8 | 32
+    6       mod7   4096      8 | 32
+    ======  =====  ========  ===================================
 
     Args:
         in_channels (int): Input image channels. Default 3.
@@ -158,30 +140,21 @@ class WiderResNet(BaseModule):
         num_blocks (Sequence[int]): Blocks of ``mod2``..``mod7``.
             Default (3, 3, 6, 3, 1, 1) (WRN38).
         channels (Sequence[Sequence[int]]): Conv widths of each module's
-            blocks (2 values: two 3x3 convs, 3: bottleneck). Default
-            :data:`WRN38_A2_CHANNELS`; shrink it for quick tests.
-        strides (Sequence[int]): Stride of the first block of each of
-            ``mod2``..``mod7`` (``mod2``/``mod3`` also follow a stride-2
-            max pool). Default (1, 1, 2, 1, 1, 1).
-        dilations (Sequence[int]): Dilation of the 3x3 convs of
-            ``mod2``..``mod7``. The default (1, 1, 1, 2, 4, 4) with the
-            default strides gives output stride 8 (official
-            ``dilation=True``).
-        dropouts (Sequence[float]): Dropout2d probability in the blocks of
-            ``mod2``..``mod7``. Default (0, 0, 0, 0, 0.3, 0.5) (official).
-        out_indices (Sequence[int]): Outputs to return, among 0..6 for
-            ``mod1``..``mod7``. Default all seven.
+            blocks. Default :data:`WRN38_A2_CHANNELS`.
+        strides (Sequence[int]): Stride of the first block of ``mod2``..
+            ``mod7`` (``mod2``/``mod3`` follow a stride-2 max pool).
+            Default (1, 1, 2, 1, 1, 1).
+        dilations (Sequence[int]): Dilation of the 3x3 convs of ``mod2``..
+            ``mod7``. Default (1, 1, 1, 2, 4, 4): output stride 8.
+        dropouts (Sequence[float]): Dropout2d probability per module.
+            Default (0, 0, 0, 0, 0.3, 0.5) (official).
+        out_indices (Sequence[int]): Outputs to return. Default all seven.
         conv_cfg (dict, optional): Config of the conv layers.
-        norm_cfg (dict): Config of the norm layers.
-            Default ``dict(type='BN', requires_grad=True)``.
-        act_cfg (dict): Config of the activations.
-            Default ``dict(type='ReLU', inplace=True)``.
-        norm_eval (bool): Keep the norm layers in eval mode (frozen
-            statistics) while training. Default False.
-        with_cp (bool): Gradient checkpointing per block (saves memory,
-            costs a second forward). Default False.
-        pretrained (str, optional): Checkpoint to load (deprecated, use
-            ``init_cfg``).
+        norm_cfg (dict): Config of the norm layers. Default BN.
+        act_cfg (dict): Config of the activations. Default ReLU.
+        norm_eval (bool): Keep norm layers in eval mode. Default False.
+        with_cp (bool): Gradient checkpointing per block. Default False.
+        pretrained (str, optional): Deprecated, use ``init_cfg``.
         init_cfg (dict or list[dict], optional): Initialisation config.
     """
 
@@ -271,15 +244,8 @@ class WiderResNet(BaseModule):
         return x
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
-        """Compute the selected module outputs.
-
-        Args:
-            x (Tensor): ``(N, in_channels, H, W)`` images; any H, W.
-
-        Returns:
-            tuple[Tensor]: ``mod<i + 1>`` output for each ``i`` in
-            ``out_indices``, ``(N, out_channels[i], ceil(H / s_i),
-            ceil(W / s_i))`` with the strides ``s_i`` of the class table.
+        """``(N, in_channels, H, W)`` images -> the selected outputs, each
+        ``(N, C_i, ceil(H / s_i), ceil(W / s_i))`` (class table).
         """
         if x.dim() != 4 or x.shape[1] != self.mod1.conv1.in_channels:
             raise ValueError(

@@ -17,21 +17,17 @@ def class_presence_targets(labels: Union[Tensor, Sequence[Tensor]],
                            num_classes: int,
                            ignore_index: int = 255,
                            owner: str = 'class_presence_targets') -> Tensor:
-    """Multi-hot vector of the classes present in each label map.
+    """Multi-hot (N, K) float vector of the classes present in each label map.
 
     Args:
-        labels (Tensor | Sequence[Tensor]): Label maps, a (N, 1, H, W) or
-            (N, H, W) tensor or N tensors of any shape (sizes may differ).
+        labels (Tensor | Sequence[Tensor]): (N, 1, H, W) or (N, H, W), or N
+            maps of any shapes.
         num_classes (int): Number of classes ``K``.
-        ignore_index (int): Label ignored (never counted as present).
+        ignore_index (int): Label never counted as present.
         owner (str): Who asks, named in the error on a bad label id.
 
-    Returns:
-        Tensor: (N, K) float tensor, 1 where the class occurs in the map.
-
     Raises:
-        ConfigMismatchError: If a map holds an id outside ``[0, K)`` that
-            is not ``ignore_index`` (a ``ValueError``).
+        ConfigMismatchError: If a map holds an id outside ``[0, K)``.
     """
     check_label_values(owner, list(labels), num_classes, ignore_index)
     targets = []
@@ -49,34 +45,20 @@ def class_presence_targets(labels: Union[Tensor, Sequence[Tensor]],
 class ClassPresenceHead(BaseDecodeHead):
     """Predict which classes occur in the image, as auxiliary supervision.
 
-    The image-level classifier of the community pspnet-pytorch model, as an
-    mmseg ``auxiliary_head``: the selected deep features (by default
-    ``in_index=2``, the stage-3 features the seed pools) are global
-    max-pooled, passed through an MLP (1x1 conv = linear layer with
-    ``channels`` hidden units and ``act_cfg``, then ``conv_seg`` as the output
-    layer) and trained with binary cross-entropy against the multi-hot set of
-    classes present in the ground truth (``ignore_index`` excluded). This is
-    not the paper's pixel-wise deep supervision (mmseg's ``FCNHead`` aux);
-    both can be listed together in ``auxiliary_head``.
-
-    The losses carry ``loss_name`` (default ``'loss_presence'``) and the
-    per-class presence accuracy in percent is logged as ``'acc_presence'``
-    (no ``'loss'`` in the key, so it is not summed into the total loss).
-    ``EncoderDecoder`` only calls auxiliary heads for losses; calling
-    ``predict`` raises, since the head yields no segmentation map. Use
-    :meth:`predict_presence` for the probabilities.
-
-    The MLP has no normalisation layer whatever ``norm_cfg`` says: it sees
-    one vector per image, and BatchNorm on it fails at batch size 1.
+    The image-level classifier of the community pspnet-pytorch model as an
+    mmseg ``auxiliary_head``: global max pooling of the selected features
+    (default ``in_index=2``), an MLP (1x1 conv with ``channels`` hidden units,
+    then ``conv_seg``), BCE against the classes present in the ground truth.
+    (N, C, H, W) features give (N, K) logits. Logs ``acc_presence``; the MLP
+    has no norm (BatchNorm fails at batch 1). ``predict`` raises: use
+    :meth:`predict_presence`.
 
     Args:
-        loss_decode (dict | Sequence[dict]): Sigmoid (multi-label) losses
-            taking (N, K) logits and (N, K) targets; set the weight here.
-            Default ``CrossEntropyLoss(use_sigmoid=True, loss_weight=0.4,
-            loss_name='loss_presence')``.
+        loss_decode (dict | Sequence[dict]): Sigmoid losses on (N, K) logits
+            and targets. Default ``CrossEntropyLoss(use_sigmoid=True,
+            loss_weight=0.4, loss_name='loss_presence')``.
         dropout_ratio (float): Dropout before the output layer. Default 0.
-        **kwargs: Passed to ``BaseDecodeHead`` (``in_channels``,
-            ``channels`` = hidden width, ``num_classes``, ``in_index``...).
+        **kwargs: ``BaseDecodeHead`` arguments (``channels`` = hidden width).
     """
 
     def __init__(self,
@@ -127,17 +109,15 @@ class ClassPresenceHead(BaseDecodeHead):
 
     def loss_by_feat(self, seg_logits: Tensor,
                      batch_data_samples: list) -> dict:
-        """Presence losses and accuracy.
+        """Presence losses and ``acc_presence`` (percent of correct
+        (image, class) decisions at probability 0.5).
 
         Args:
             seg_logits (Tensor): (N, K) presence logits from :meth:`forward`.
-            batch_data_samples (list[SegDataSample]): Samples with
-                ``gt_sem_seg``.
+            batch_data_samples (list[SegDataSample]): With ``gt_sem_seg``.
 
         Returns:
-            dict[str, Tensor]: Each loss under its ``loss_name`` and
-            ``acc_presence``, the percentage of correct (image, class)
-            presence decisions at probability 0.5.
+            dict[str, Tensor]: The losses and the accuracy.
         """
         logits = seg_logits.float()
         targets = class_presence_targets(

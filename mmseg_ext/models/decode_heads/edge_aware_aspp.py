@@ -1,22 +1,12 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """The edge-aware ASPP of Gated-SCNN's fusion module.
 
-`Gated-SCNN <https://arxiv.org/abs/1907.05740>`_ (Takikawa et al., ICCV
-2019), Sec. 3.3: the fusion module is an ASPP (`DeepLabV3
-<https://arxiv.org/abs/1706.05587>`_) with one more branch, the shape
-stream's boundary map fused with the image gradients, resized to the ASPP
-input and projected by a 1x1 conv. :class:`EdgeAwareASPP` holds the
-branches (image pooling, edge, dilated convs) and concatenates them;
-:class:`DepthwiseSeparableEdgeAwareASPP` swaps the dilated convs for
-depthwise separable ones, as mmseg's ``sep_aspp_head.py`` does for ASPP.
-
-The image-pooling branch has no norm layer: its map is 1x1, so a BatchNorm
-there normalises one value per image and fails to train at one image per
-device (the official code gets away with it only through SyncBN over 8
-GPUs). detectron2's DeepLab ASPP drops that norm for the same reason; a
-norm layer trained before can be folded into the conv exactly, which
-:func:`fold_legacy_image_pool` does when older checkpoints load
-(:class:`LegacyASPPKeysMixin`, a base of both heads).
+`Gated-SCNN <https://arxiv.org/abs/1907.05740>`_, Sec. 3.3: an ASPP
+(`DeepLabV3 <https://arxiv.org/abs/1706.05587>`_) with one more branch,
+the fused boundary map resized to the ASPP input and projected by a 1x1
+conv. The image-pooling branch has no norm, so it trains at one image per
+device (configs/gscnn/README.md); :func:`fold_legacy_image_pool` folds the
+norm of older checkpoints into the conv.
 """
 from typing import Dict, Sequence
 
@@ -36,20 +26,15 @@ class EdgeAwareASPP(nn.Module):
     """ASPP branches plus Gated-SCNN's edge branch.
 
     Args:
-        dilations (Sequence[int]): Dilation rates of the ASPP branches (1 is
-            the 1x1 branch).
+        dilations (Sequence[int]): Dilation rates (1 is the 1x1 branch).
         in_channels (int): Channels of the ASPP input.
         channels (int): Channels of each branch.
         conv_cfg (dict, optional): Config of conv layers.
-        norm_cfg (dict, optional): Config of norm layers (edge and dilated
-            branches; the image-pooling branch has none, see the module
-            docstring).
+        norm_cfg (dict, optional): Config of norm layers (not in the
+            image-pooling branch).
         act_cfg (dict): Config of activations.
-        align_corners (bool): ``align_corners`` of the edge map's resize to
-            the ASPP input. Default: False.
-        with_cp (bool): Gradient checkpointing of the whole module
-            (mmseg's ``with_cp``): its branches' activations are recomputed
-            in backward instead of stored. Default: False.
+        align_corners (bool): Of the edge map's resize. Default: False.
+        with_cp (bool): Gradient checkpointing of the module. Default: False.
     """
 
     def __init__(self,
@@ -105,8 +90,8 @@ class EdgeAwareASPP(nn.Module):
             fused_edge (Tensor): Fused edge map, (N, 1, H, W), any size.
 
         Returns:
-            Tensor: (N, out_channels, h, w), in the order image pooling,
-            edge, dilated branches (the official concatenation order).
+            Tensor: (N, out_channels, h, w): image pooling, edge, dilated
+            branches (the official order).
         """
         return maybe_checkpoint(
             self._branches, x, fused_edge, with_cp=self.with_cp)
@@ -141,12 +126,9 @@ def fold_legacy_image_pool(state_dict: Dict[str, Tensor],
                            eps: float = 1e-5) -> None:
     """Migrate a head's pre-``EdgeAwareASPP`` keys in place.
 
-    Checkpoints written before the edge-aware ASPP became a module keep its
-    branches at the head level (``{prefix}image_pool.*``,
-    ``{prefix}edge_branch.*``, ``{prefix}aspp_modules.*``), with a
-    BatchNorm in the image-pooling branch. The keys move under
-    ``{prefix}aspp.`` and that BatchNorm is folded into the conv (weight
-    scaled, bias added): identical outputs in eval mode.
+    ``{prefix}{image_pool,edge_branch,aspp_modules}.*`` move under
+    ``{prefix}aspp.``, and the image-pool BatchNorm is folded into its conv:
+    identical outputs in eval mode.
 
     Args:
         state_dict (dict): A state dict, modified in place.
@@ -173,19 +155,17 @@ def fold_legacy_image_pool(state_dict: Dict[str, Tensor],
     state_dict[pool + 'conv.bias'] = bn['bias'] - bn['running_mean'] * scale
 
 
-class LegacyASPPKeysMixin:
-    """Loads head checkpoints written before the ASPP became a module.
-
-    Older checkpoints keep ``image_pool``, ``edge_branch`` and
-    ``aspp_modules`` directly on the head and a BatchNorm in the image-pool
-    branch; :func:`fold_legacy_image_pool` moves them under ``aspp.`` and
-    folds that norm (with the ``eps`` of the head's ``norm_cfg``) before the
-    head's own keys are read. ``_load_from_state_dict`` is the seam every
-    torch version calls for each module, parents before children.
+def load_legacy_aspp_keys(head: nn.Module) -> None:
+    """Let ``head`` (with ``head.aspp``) load checkpoints from before the
+    ASPP became a module: registers a load-state-dict pre-hook, run before the
+    head reads its keys, that applies :func:`fold_legacy_image_pool` with the
+    ``eps`` of the head's ``norm_cfg``.
     """
+    head._register_load_state_dict_pre_hook(
+        _fold_legacy_keys, with_module=True)
 
-    def _load_from_state_dict(self, state_dict: Dict[str, Tensor], prefix: str,
-                              *args, **kwargs) -> None:
-        eps = (getattr(self, 'norm_cfg', None) or {}).get('eps', 1e-5)
-        fold_legacy_image_pool(state_dict, prefix, eps)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+def _fold_legacy_keys(head: nn.Module, state_dict: Dict[str, Tensor],
+                      prefix: str, *args) -> None:
+    eps = (getattr(head, 'norm_cfg', None) or {}).get('eps', 1e-5)
+    fold_legacy_image_pool(state_dict, prefix, eps)

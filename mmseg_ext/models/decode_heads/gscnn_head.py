@@ -13,46 +13,32 @@ from ..necks.shape_stream_features import (ShapeStreamFeatures,
                                            as_shape_stream_features)
 from ..utils.checkpointing import maybe_checkpoint
 from ..utils.config_checks import LabelCheckMixin
-from .edge_aware_aspp import EdgeAwareASPP, LegacyASPPKeysMixin
+from .edge_aware_aspp import EdgeAwareASPP, load_legacy_aspp_keys
 
 
 @MODELS.register_module()
-class GSCNNHead(LegacyASPPKeysMixin, LabelCheckMixin, BaseDecodeHead):
-    """Gated-SCNN: Gated Shape CNNs for Semantic Segmentation.
+class GSCNNHead(LabelCheckMixin, BaseDecodeHead):
+    """Fusion module and decoder of `Gated-SCNN
+    <https://arxiv.org/abs/1907.05740>`_ (Sec. 3.3).
 
-    This head is the fusion module and decoder of `Gated-SCNN
-    <https://arxiv.org/abs/1907.05740>`_ (Sec. 3.3): an
-    :class:`EdgeAwareASPP` on the deepest features (image pooling, the
-    shape stream's fused boundary map, dilated branches), a linear 1x1
-    projection of its concatenation, upsampling to the fine features
-    (linearly projected to ``fine_channels``), concatenation and
-    ``num_convs`` 3x3 convs, as in the authors' release. It consumes the
-    :class:`~mmseg_ext.models.necks.ShapeStreamFeatures` of
-    :class:`~mmseg_ext.models.necks.GatedShapeStream`: ``in_index`` and
-    ``fine_in_index`` index the backbone features, the edge maps are named
-    fields (``reads_shape_stream``); the segmentor adds the shape-stream
-    losses to the head's ``loss_decode``.
-
-    Resizes: ``align_corners`` is mmseg's, i.e. it also sets the final
-    upsampling of the logits to the image (``predict_by_feat``,
-    ``loss_by_feat``, the segmentor's post-processing);
-    ``inner_align_corners`` sets the resizes inside the head (edge map to
-    the ASPP input, ASPP output to the fine features). The official release
-    uses False for the final upsampling and True inside.
+    An :class:`EdgeAwareASPP` on the deepest features, a 1x1 projection,
+    upsampling to the fine features (projected to ``fine_channels``),
+    concatenation and ``num_convs`` 3x3 convs, as the authors' release. Reads
+    the :class:`~mmseg_ext.models.necks.ShapeStreamFeatures` of the neck;
+    the segmentor adds the shape-stream losses. ``align_corners`` sets the
+    final upsampling of the logits, ``inner_align_corners`` the resizes inside
+    (the official release: False and True).
 
     Args:
-        dilations (Sequence[int]): Dilation rates of the ASPP branches (1 is
-            the 1x1 branch). Default: (1, 12, 24, 36), the official rates
-            at output stride 8 (use (1, 6, 12, 18) at stride 16).
+        dilations (Sequence[int]): ASPP dilation rates (1 is the 1x1 branch).
+            Default: (1, 12, 24, 36), official at output stride 8.
         fine_in_index (int): Backbone output used as fine features.
         fine_in_channels (int): Channels of that output.
         fine_channels (int): Channels of its projection. Default: 48.
         num_convs (int): 3x3 convs of the decoder. Default: 2.
-        inner_align_corners (bool, optional): ``align_corners`` of the
-            resizes inside the head. Default: None (= ``align_corners``).
-        with_cp (bool): Gradient checkpointing (mmseg's ``with_cp``) of the
-            ASPP and of the decoder at the fine resolution: less training
-            memory for a recomputation in backward. Default: False.
+        inner_align_corners (bool, optional): Default: ``align_corners``.
+        with_cp (bool): Gradient checkpointing of the ASPP and the decoder.
+            Default: False.
         **kwargs: ``BaseDecodeHead`` arguments (``in_channels`` and
             ``in_index`` of the ASPP input, ``channels``...).
     """
@@ -94,6 +80,7 @@ class GSCNNHead(LegacyASPPKeysMixin, LabelCheckMixin, BaseDecodeHead):
             align_corners=self.inner_align_corners,
             with_cp=with_cp,
             **conv_kwargs)
+        load_legacy_aspp_keys(self)
         self.aspp_bottleneck = ConvModule(
             self.aspp.out_channels,
             self.channels,
@@ -126,11 +113,7 @@ class GSCNNHead(LegacyASPPKeysMixin, LabelCheckMixin, BaseDecodeHead):
                 (self.fine_in_index, self.fine_in_channels)]
 
     def _forward_feature(self, inputs: ShapeStreamFeatures) -> Tensor:
-        """Decoder features (N, channels, h_fine, w_fine).
-
-        Args:
-            inputs (ShapeStreamFeatures): The ``GatedShapeStream`` output.
-        """
+        """Neck output -> decoder features (N, channels, h_fine, w_fine)."""
         inputs = as_shape_stream_features(inputs, type(self).__name__)
         x = self._transform_inputs(inputs)
         out = self.aspp(x, inputs.fused_edge)

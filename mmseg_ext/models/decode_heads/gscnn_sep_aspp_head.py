@@ -13,31 +13,23 @@ from ..necks.shape_stream_features import (ShapeStreamFeatures,
 from ..utils.checkpointing import maybe_checkpoint
 from ..utils.config_checks import LabelCheckMixin
 from .edge_aware_aspp import (DepthwiseSeparableEdgeAwareASPP,
-                              LegacyASPPKeysMixin)
+                              load_legacy_aspp_keys)
 
 
 @MODELS.register_module()
-class GSCNNSepASPPHead(LegacyASPPKeysMixin, LabelCheckMixin,
-                       DepthwiseSeparableASPPHead):
+class GSCNNSepASPPHead(LabelCheckMixin, DepthwiseSeparableASPPHead):
     """DeepLabV3+ head with the Gated-SCNN shape-stream fusion.
 
     mmseg's ``DepthwiseSeparableASPPHead`` (`DeepLabV3+
-    <https://arxiv.org/abs/1802.02611>`_: separable ASPP, 3x3 bottleneck,
-    ``c1`` low-level features from ``inputs[0]``, two separable 3x3 convs)
-    put under the shape stream of `Gated-SCNN
-    <https://arxiv.org/abs/1907.05740>`_: its ASPP (image pooling and
-    separable dilated branches) is swapped for a
-    :class:`DepthwiseSeparableEdgeAwareASPP`, which adds the fused edge map
-    as one more branch (Gated-SCNN's fusion module); the segmentor adds the
-    shape-stream losses. With the same backbone and settings it differs
-    from a plain DeepLabV3+ only by the shape stream (and the image-pooling
-    branch without norm, which trains at one image per device), which makes
-    it the controlled comparison for boundary quality.
+    <https://arxiv.org/abs/1802.02611>`_) with its ASPP swapped for a
+    :class:`DepthwiseSeparableEdgeAwareASPP`, the fusion module of `Gated-SCNN
+    <https://arxiv.org/abs/1907.05740>`_: with the same backbone it differs
+    from DeepLabV3+ only by the shape stream, the controlled comparison for
+    boundary quality.
 
     Args:
-        with_cp (bool): Gradient checkpointing (mmseg's ``with_cp``) of the
-            ASPP and of the decoder at the ``c1`` resolution. Default:
-            False.
+        with_cp (bool): Gradient checkpointing of the ASPP and the decoder.
+            Default: False.
         **kwargs: ``DepthwiseSeparableASPPHead`` arguments.
     """
 
@@ -61,6 +53,7 @@ class GSCNNSepASPPHead(LegacyASPPKeysMixin, LabelCheckMixin,
             align_corners=self.align_corners,
             with_cp=with_cp,
             **conv_kwargs)
+        load_legacy_aspp_keys(self)
         self.bottleneck = ConvModule(
             self.aspp.out_channels, self.channels, 3, padding=1, **conv_kwargs)
 

@@ -10,27 +10,17 @@ from .refinenet_head import RefineNetHead
 class LightWeightRefineNetHead(RefineNetHead):
     """Light-Weight RefineNet decode head.
 
-    This head is the implementation of `Light-Weight RefineNet for Real-Time
-    Semantic Segmentation <https://arxiv.org/abs/1810.03272>`_ (Nekrasov et
-    al., BMVC 2018), as in the official DrSleep/light-weight-refinenet code:
-    the RefineNet cascade of :class:`RefineNetHead` without any RCU, with
-    1x1 adaptation, fusion and CRP convs (CRP: 4 x (5x5 stride-1 max-pool ->
-    1x1 conv)), 512 channels on the coarsest path and 256 on the others,
-    and a 3x3 classifier. The official model has no dropout before the
-    classifier (it drops out the two coarsest backbone stages instead),
-    hence ``dropout_ratio=0``.
-
-    Every :class:`RefineNetHead` option stays available; only the defaults
-    differ.
+    `Light-Weight RefineNet <https://arxiv.org/abs/1810.03272>`_ (Nekrasov et
+    al., BMVC 2018), as the official code: :class:`RefineNetHead` with no
+    RCUs, 1x1 adaptation, fusion and CRP convs and no dropout; only the
+    defaults differ.
 
     Args:
-        num_adapt_rcus (int | Sequence[int]): RCUs after each adaptation
-            conv. Default: 0.
-        num_output_rcus (int | Sequence[int]): RCUs at each block output.
-            Default: 0.
-        conv_kernel_size (int): Kernel of the adaptation, MRF and CRP convs.
-            Default: 1.
-        dropout_ratio (float): Dropout before the classifier. Default: 0.
+        num_adapt_rcus (int | Sequence[int]): Default: 0.
+        num_output_rcus (int | Sequence[int]): Default: 0.
+        conv_kernel_size (int): Default: 1.
+        dropout_ratio (float): Default: 0 (the official model drops out
+            backbone stages instead).
         **kwargs: Other :class:`RefineNetHead` arguments.
     """
 

@@ -1,13 +1,6 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Pyramid pooling without channel reduction, then progressive upsampling.
-
-The design of the widely used community PSPNet (Lextal/pspnet-pytorch) on
-top of mmseg's decode-head interface: unlike the paper's ``PSPHead`` (bins
-reduced to ``C/N`` channels, a 3x3 bottleneck and a classifier at output
-stride 8), the pooled stages keep all ``C`` channels, a 1x1 bottleneck fuses
-them, and a stack of x2 upsampling blocks brings the features back towards
-the input resolution before classifying.
-"""
+"""Pyramid pooling without channel reduction, then progressive upsampling
+(the community pspnet-pytorch design; configs/pspnet/README.md)."""
 from typing import List, Optional, Sequence, Tuple
 
 import torch
@@ -24,23 +17,11 @@ from ..utils.config_checks import LabelCheckMixin, check_input_channels
 
 
 class _FullWidthPoolingStages(nn.ModuleList):
-    """Pyramid pooling stages that keep the input's channel count.
+    """Pyramid pooling stages that keep the input's ``C`` channels.
 
-    Each stage averages the feature map into an ``s x s`` grid, applies a
-    bias-free 1x1 conv (``C -> C``) and is upsampled back to the input size.
-    There is deliberately no normalisation: the 1x1 bin holds a single value
-    per channel and image, so BatchNorm in training fails at batch size 1
-    ("Expected more than 1 value per channel", mmseg #272 / #2150) and is
-    ill-conditioned at small batches; the seed design has none either.
-    The pooling is :class:`~mmseg_ext.models.utils.AdaptiveAvgPool2d`
-    (``adaptive_avg_pool2d`` as matrix products), which the legacy ONNX
-    exporter accepts for bins that do not divide the input size.
-
-    Args:
-        pool_scales (Sequence[int]): Output grid sizes ``s`` of the stages.
-        channels (int): Input (and output) channels ``C``.
-        conv_cfg (dict, optional): Config of the conv layers.
-        align_corners (bool): ``align_corners`` of the upsampling.
+    Each stage: ``s x s`` average pooling, bias-free 1x1 conv (``C -> C``),
+    upsampling to the input size. No norm: BatchNorm on the 1x1 bin fails at
+    batch 1 (mmseg #272).
     """
 
     def __init__(self, pool_scales: Sequence[int], channels: int,
@@ -72,15 +53,8 @@ class _FullWidthPoolingStages(nn.ModuleList):
 
 
 class _UpsampleBlock(nn.Module):
-    """Bilinear x2 upsampling, then 3x3 conv, norm and activation.
-
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        conv_cfg (dict, optional): Config of the conv layer.
-        norm_cfg (dict, optional): Config of the norm layer.
-        act_cfg (dict, optional): Config of the activation.
-        align_corners (bool): ``align_corners`` of the upsampling.
+    """Bilinear x2 upsampling, then 3x3 ``ConvModule`` (conv, norm, act):
+    (N, C_in, H, W) -> (N, C_out, 2H, 2W).
     """
 
     def __init__(self, in_channels: int, out_channels: int,
@@ -113,22 +87,12 @@ class PSPUpsampleHead(LabelCheckMixin, BaseDecodeHead):
     """PSP head with full-width pooling stages and progressive upsampling.
 
     The pyramid pooling module of `PSPNet <https://arxiv.org/abs/1612.01105>`_
-    (bin sizes 1, 2, 3, 6) arranged as in the community pspnet-pytorch
-    model: every stage keeps all ``C`` input channels (no ``C/N``
-    reduction), the input and the stages are concatenated
-    (``C * (1 + len(pool_scales))`` channels) and fused by a 1x1 bottleneck,
-    followed by Dropout2d and ``len(upsample_channels)`` blocks of bilinear
-    x2 upsampling, 3x3 conv, norm and PReLU, with Dropout2d between blocks
-    and before the classifier. On output-stride-8 features the default three
-    blocks predict at full resolution; the logits are then resized to the
-    label / image size as in every mmseg head, so any input size works
-    (nothing has to be divisible by 8).
-
-    Normalisation: the pooled stages have none (see
-    :class:`_FullWidthPoolingStages`: BatchNorm on the 1x1 bin fails at batch
-    1); the bottleneck and the upsampling blocks use ``norm_cfg``, which sees
-    at least ``H/8 x W/8`` values per channel. (The seed's bottleneck has a
-    bias and no norm; here it follows ``norm_cfg`` like the blocks.)
+    as in the community pspnet-pytorch model: the stages keep all ``C``
+    channels, a 1x1 bottleneck (``norm_cfg``) fuses the input and the
+    stages, then Dropout2d and ``len(upsample_channels)`` blocks of x2
+    bilinear upsampling, 3x3 conv, norm and PReLU, with Dropout2d between
+    blocks and before the classifier. (N, C, H, W) features give
+    (N, num_classes, 2^B H, 2^B W) logits, ``B`` blocks.
 
     Args:
         pool_scales (Sequence[int]): Pyramid bin sizes. Default (1, 2, 3, 6).
@@ -194,21 +158,11 @@ class PSPUpsampleHead(LabelCheckMixin, BaseDecodeHead):
     def _pyramid_bottleneck(self, x: Tensor) -> Tensor:
         """``bottleneck(cat([x, *psp_modules(x)]))`` without the concat.
 
-        The bottleneck's 1x1 conv is linear and commutes with the stages'
-        bilinear upsampling, so its weight is split by input block
-        ``[W_0, W_1, ..., W_S]`` and ``W_s`` is applied to stage ``s`` on its
-        ``s x s`` grid before upsampling::
-
-            conv(cat) = W_0 x + sum_s up(W_s conv_s(pool_s(x)))
-
-        The ``C * (1 + S)``-channel concat (10240 channels for ResNet's
-        2048) and its upsampled stages are never built, and the big 1x1
-        conv shrinks to ``C -> bottleneck_channels``: at R-101-D8 512x1024
-        this halves the head's forward+backward time on a CPU
-        (docs/benchmarks.md). Same parameters, same result up to float
-        rounding; a bottleneck that is not a plain ``nn.Conv2d`` followed
-        by norm and activation (e.g. a custom ``conv_cfg``) takes the
-        concat path.
+        The 1x1 conv is linear and commutes with bilinear upsampling, so
+        ``conv(cat) = W_0 x + sum_s up(W_s stage_s(x))``, with the weight
+        split by input block: same parameters and result, no
+        ``C * (1 + S)``-channel tensor. Other bottlenecks than a plain
+        ``nn.Conv2d`` (e.g. a custom ``conv_cfg``) take the concat.
 
         Args:
             x (Tensor): Selected features, (N, C, H, W).
@@ -243,11 +197,7 @@ class PSPUpsampleHead(LabelCheckMixin, BaseDecodeHead):
         return out
 
     def _forward_feature(self, inputs: Tuple[Tensor]) -> Tensor:
-        """Multi-level features -> (N, channels, 2^B H, 2^B W) features.
-
-        ``H x W`` is the selected feature map's size and ``B`` the number of
-        upsampling blocks.
-        """
+        """Multi-level features -> (N, channels, 2^B H, 2^B W) features."""
         check_input_channels(self, inputs)
         x = self._pyramid_bottleneck(self._transform_inputs(inputs))
         x = self.pool_dropout(x)

@@ -4,20 +4,8 @@
 `RefineNet: Multi-Path Refinement Networks for High-Resolution Semantic
 Segmentation <https://arxiv.org/abs/1611.06612>`_, Sec. 3.2 and Fig. 2:
 
-* :class:`ResidualConvUnit` (RCU, Fig. 2b): ReLU-conv-ReLU-conv plus the
-  identity. Pre-activation with *out-of-place* ReLUs, so the residual input
-  is never overwritten (the public ports that used ``inplace=True`` here
-  silently discarded the RCU output).
-* :class:`MultiResolutionFusion` (MRF, Fig. 2c): one conv per input path,
-  resize to the largest input's exact size, sum.
-* :class:`ChainedResidualPool` (CRP, Fig. 2d): ReLU, then a chain of
-  stride-1 max-pool + conv blocks whose outputs are all summed onto the
-  (activated) input. The pool is :class:`SameSizeMaxPool2d`.
-* :class:`RefineNetBlock` (Fig. 2a): adaptation conv + RCUs on the backbone
-  feature, MRF with the coarser block's output, CRP, output RCUs.
-
-All resizing targets the other tensor's exact ``(H, W)``, so any input size
-works (odd, non-square, not a multiple of the output stride).
+RCU (Fig. 2b), MRF (Fig. 2c), CRP (Fig. 2d) and the block (Fig. 2a). Every
+resize targets the other tensor's exact ``(H, W)``, so any input size works.
 """
 from typing import List, Optional, Sequence
 
@@ -36,11 +24,8 @@ _INPLACE_ACTS = ('ReLU', 'ReLU6', 'LeakyReLU', 'ELU', 'Hardswish', 'SiLU')
 
 
 def _out_of_place(act_cfg: Optional[dict]) -> Optional[dict]:
-    """The activation config with ``inplace=False`` forced where it applies.
-
-    RCU and CRP activate tensors that are also used as the residual, so an
-    in-place activation would overwrite the identity path.
-    """
+    """``act_cfg`` with ``inplace=False``: RCU and CRP activate tensors
+    that are also the residual."""
     if act_cfg is None:
         return None
     act_cfg = dict(act_cfg)
@@ -57,18 +42,14 @@ def _check_kernel_size(name: str, kernel_size: int) -> None:
 
 
 class ResidualConvUnit(nn.Module):
-    """Residual Conv Unit: ``x + conv2(act(conv1(act(x))))``.
+    """Residual Conv Unit: ``x + conv2(act(conv1(act(x))))``, (N, C, H, W).
 
     Args:
-        channels (int): Input and output channels :math:`C`.
+        channels (int): Input and output channels ``C``.
         kernel_size (int): Conv kernel size (3 in the paper).
-        conv_cfg (dict | None): Config of the conv layers.
-        norm_cfg (dict | None): Config of the norm layers (``None`` in the
-            paper: RefineNet's decoder has no normalisation).
+        conv_cfg, norm_cfg (dict | None): Layer configs (no norm in the
+            paper).
         act_cfg (dict | None): Config of the pre-activations.
-
-    Shape:
-        Input and output: :math:`(N, C, H, W)`.
     """
 
     def __init__(self,
@@ -98,24 +79,15 @@ class ResidualConvUnit(nn.Module):
 
 
 class MultiResolutionFusion(nn.Module):
-    """Multi-Resolution Fusion of several paths into one.
-
-    Each path goes through its own conv (at its own resolution), is resized
-    bilinearly to the exact size of the largest input and the results are
-    summed.
+    """Multi-Resolution Fusion: a conv per path, resize to the largest
+    input, sum. (N, C_i, H_i, W_i) inputs -> (N, C, H_max, W_max).
 
     Args:
         in_channels (Sequence[int]): Channels of each input path.
-        channels (int): Output channels :math:`C`.
-        kernel_size (int): Conv kernel size (3 in the paper, 1 in
-            Light-Weight RefineNet).
-        conv_cfg (dict | None): Config of the conv layers.
-        norm_cfg (dict | None): Config of the norm layers.
+        channels (int): Output channels ``C``.
+        kernel_size (int): Conv kernel size (3; 1 in Light-Weight RefineNet).
+        conv_cfg, norm_cfg (dict | None): Layer configs.
         align_corners (bool): ``align_corners`` of the bilinear resize.
-
-    Shape:
-        Inputs: a list of :math:`(N, C_i, H_i, W_i)`. Output:
-        :math:`(N, C, H_{max}, W_{max})` of the input with the largest area.
     """
 
     def __init__(self,
@@ -160,13 +132,9 @@ class MultiResolutionFusion(nn.Module):
 class SameSizeMaxPool2d(nn.MaxPool2d):
     """Stride-1 max pooling that keeps the size (padding ``k // 2``).
 
-    On CPU the pooling runs on a channels-last copy and the result is
-    returned in the input's layout: PyTorch's CPU max-pool kernel is much
-    faster for channels-last tensors (5x5 on 2x256x128x256, 2 threads:
-    1.05 s for NCHW, 0.35 s including both layout copies; batch 1 at
-    128x128: 0.26 s vs 0.08 s), and the CRP of RefineNet pools every
-    resolution four times. Values and gradients are the same; on other
-    devices this is ``nn.MaxPool2d``.
+    CPU tensors are pooled in a channels-last copy (docs/benchmarks.md)
+    and returned in the input's layout, with the same values and
+    gradients.
 
     Args:
         kernel_size (int): Odd pooling window.
@@ -187,27 +155,20 @@ class SameSizeMaxPool2d(nn.MaxPool2d):
 
 
 class ChainedResidualPool(nn.Module):
-    """Chained Residual Pooling.
+    """Chained Residual Pooling, (N, C, H, W) -> (N, C, H, W).
 
     ``x = act(x)``; then ``path = conv(pool(path))`` (or ``pool(conv(path))``
-    with ``order='conv_pool'``) ``num_blocks`` times, starting from ``x``,
-    each ``path`` being added onto ``x``.
+    with ``order='conv_pool'``) ``num_blocks`` times from ``x``, each
+    ``path`` added onto ``x``.
 
     Args:
-        channels (int): Input and output channels :math:`C`.
-        num_blocks (int): Pool + conv blocks in the chain (4 in the official
-            code; 0 leaves only the activation).
+        channels (int): Input and output channels ``C``.
+        num_blocks (int): Pool + conv blocks (4 in the official code).
         pool_size (int): Stride-1 max-pool window (5 in the paper).
-        kernel_size (int): Conv kernel size (3 in the paper, 1 in
-            Light-Weight RefineNet).
-        order (str): ``'pool_conv'`` (paper, official PyTorch ports) or
-            ``'conv_pool'`` (the "improved" pooling of the MATLAB code).
-        conv_cfg (dict | None): Config of the conv layers.
-        norm_cfg (dict | None): Config of the norm layers.
+        kernel_size (int): Conv kernel size (3; 1 in Light-Weight RefineNet).
+        order (str): ``'pool_conv'`` (paper) or ``'conv_pool'`` (MATLAB).
+        conv_cfg, norm_cfg (dict | None): Layer configs.
         act_cfg (dict | None): Config of the leading activation.
-
-    Shape:
-        Input and output: :math:`(N, C, H, W)`.
     """
 
     def __init__(self,
@@ -258,38 +219,26 @@ class ChainedResidualPool(nn.Module):
 
 
 class RefineNetBlock(nn.Module):
-    """One RefineNet block of the cascade.
+    """One RefineNet block: adaptation conv and RCUs on ``feature``, MRF
+    with the coarser block's output (if any), CRP, output RCUs.
 
-    ``feature`` (a backbone stage) goes through the adaptation conv and
-    ``num_adapt_rcus`` RCUs; if the block has a coarser input (the previous
-    block's output), both are fused by :class:`MultiResolutionFusion`;
-    then :class:`ChainedResidualPool` and ``num_output_rcus`` RCUs.
+    ``feature`` (N, C_in, H, W) and ``coarser`` (N, C_coarser, H', W') or
+    None give (N, C, H, W), the larger of the two sizes.
 
     Args:
         in_channels (int): Channels of the backbone feature.
-        channels (int): Width :math:`C` of the block.
-        coarser_channels (int | None): Channels of the previous (coarser)
-            block's output; ``None`` for the first block of the cascade,
-            which has a single path and no fusion.
-        num_adapt_rcus (int): RCUs after the adaptation conv (2).
-        num_output_rcus (int): RCUs at the block output (3 in the official
-            code, 1 + 2 extra on the last block in the paper's text).
+        channels (int): Width ``C`` of the block.
+        coarser_channels (int | None): Channels of the coarser block's
+            output; None for the first block (no fusion).
+        num_adapt_rcus (int): RCUs after the adaptation conv.
+        num_output_rcus (int): RCUs at the block output.
         conv_kernel_size (int): Kernel of the adaptation, MRF and CRP convs.
         rcu_kernel_size (int): Kernel of the RCU convs.
-        crp_num_blocks (int): See :class:`ChainedResidualPool`.
-        crp_pool_size (int): See :class:`ChainedResidualPool`.
-        crp_order (str): See :class:`ChainedResidualPool`.
+        crp_num_blocks, crp_pool_size, crp_order: Of
+            :class:`ChainedResidualPool`.
         conv_cfg, norm_cfg, act_cfg (dict | None): Layer configs.
         align_corners (bool): ``align_corners`` of the MRF resize.
-        with_cp (bool): Gradient checkpointing of each unit (adaptation
-            conv, every RCU, MRF, CRP) in training: only the units' inputs
-            are kept, their activations are recomputed in the backward
-            pass. Default: False.
-
-    Shape:
-        ``feature``: :math:`(N, C_{in}, H, W)`; ``coarser``:
-        :math:`(N, C_{coarser}, H', W')` or ``None``. Output:
-        :math:`(N, C, H, W)` (the larger of the two sizes).
+        with_cp (bool): Gradient checkpointing of each unit. Default: False.
     """
 
     def __init__(self,
@@ -353,13 +302,9 @@ class RefineNetBlock(nn.Module):
         self._reset_conv_parameters()
 
     def _reset_conv_parameters(self) -> None:
-        """PyTorch's default conv init, as in the official PyTorch ports.
-
-        ``ConvModule`` initialises with Kaiming (fan_out, ReLU); without
-        normalisation the residual sums of the RCUs and CRPs then grow by
-        orders of magnitude through the cascade (logits ~1e6 at init),
-        while the default init keeps them at the input's scale.
-        """
+        """PyTorch's default conv init, as the official PyTorch ports:
+        ``ConvModule``'s Kaiming init makes the un-normalised residual sums
+        explode (configs/refinenet/README.md)."""
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 m.reset_parameters()

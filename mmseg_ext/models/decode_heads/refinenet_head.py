@@ -28,51 +28,33 @@ def _per_block(owner: str, name: str, value: Union[int, Sequence[int]],
 class RefineNetHead(LabelCheckMixin, BaseDecodeHead):
     """RefineNet decode head: a cascade of multi-path refinement blocks.
 
-    This head is the implementation of `RefineNet: Multi-Path Refinement
-    Networks for High-Resolution Semantic Segmentation
-    <https://arxiv.org/abs/1611.06612>`_ (Lin et al., CVPR 2017).
-
-    The selected backbone stages are refined from the coarsest to the finest
-    one: block 0 (RefineNet-4 for 4 stages) takes the coarsest stage alone,
-    every following block fuses the next finer stage with the previous
-    block's output (see :class:`RefineNetBlock`). The last block's output
-    (at the resolution of the first selected stage, 1/4 for the usual
-    backbones) goes through dropout and a ``cls_kernel_size`` classifier.
-    Any number of stages (2 or more) and any input size work: every resize
-    targets the exact size of the finer tensor.
-
-    Defaults follow the paper and the official code (guosheng/refinenet,
-    DrSleep/refinenet-pytorch): 512 channels on the 1/32 path, 256 on the
-    others, 2 adaptation RCUs per input, 3x3 convs, a 4-block CRP with 5x5
-    pools, 3 output RCUs per block, no normalisation in the decoder,
-    dropout 0.5 and a 3x3 classifier.
+    `RefineNet <https://arxiv.org/abs/1611.06612>`_ (Lin et al., CVPR 2017):
+    the selected stages are refined from the coarsest to the finest; block 0
+    takes the coarsest stage alone, each later :class:`RefineNetBlock` fuses
+    the next finer stage with the previous output. Then dropout and a
+    ``cls_kernel_size`` classifier. Defaults follow the paper and the official
+    code (configs/refinenet/README.md). Features (N, C_i, H_i, W_i), finest
+    first, give (N, num_classes, H_0, W_0) logits.
 
     Args:
         block_channels (Sequence[int] | None): Width of each block, coarsest
-            first; the last one must equal ``channels``. ``None``:
-            ``2 * channels`` for the coarsest block and ``channels`` for the
-            others (paper: 512 / 256).
+            first; the last equals ``channels``. None: ``2 * channels`` for
+            the coarsest, ``channels`` for the others (paper: 512 / 256).
         num_adapt_rcus (int | Sequence[int]): RCUs after each adaptation
-            conv, an int for all blocks or one per block. Default: 2.
+            conv, for all blocks or per block. Default: 2.
         num_output_rcus (int | Sequence[int]): RCUs at each block output.
-            Default: 3 (official code); the paper's text describes
-            ``(1, ..., 1, 3)``.
+            Default: 3 (official code).
         conv_kernel_size (int): Kernel of the adaptation, MRF and CRP convs.
             Default: 3.
         rcu_kernel_size (int): Kernel of the RCU convs. Default: 3.
         crp_num_blocks (int): Pool + conv blocks in each CRP. Default: 4.
         crp_pool_size (int): Max-pool window of the CRP. Default: 5.
-        crp_order (str): ``'pool_conv'`` (paper, official PyTorch ports) or
-            ``'conv_pool'`` (MATLAB "improved" pooling). Default: 'pool_conv'.
-        cls_kernel_size (int): Kernel of the classifier ``conv_seg``.
-            Default: 3.
+        crp_order (str): ``'pool_conv'`` (paper) or ``'conv_pool'`` (MATLAB
+            code). Default: 'pool_conv'.
+        cls_kernel_size (int): Kernel of ``conv_seg``. Default: 3.
         dropout_ratio (float): Dropout before the classifier. Default: 0.5.
-        with_cp (bool): Gradient checkpointing (as mmseg's backbones'
-            ``with_cp``) of every unit of every block (adaptation conv,
-            RCUs, MRF, CRP): training keeps only the units' inputs and
-            recomputes their activations in the backward pass, trading
-            about one extra head forward for most of the head's activation
-            memory. Default: False.
+        with_cp (bool): Gradient checkpointing of every unit of every block.
+            Default: False.
         input_transform (str): Must be ``'multiple_select'``.
         **kwargs: Other :class:`BaseDecodeHead` arguments; ``in_channels``
             and ``in_index`` list the stages finest first.
@@ -156,15 +138,8 @@ class RefineNetHead(LabelCheckMixin, BaseDecodeHead):
             padding=cls_kernel_size // 2)
 
     def _forward_feature(self, inputs: List[Tensor]) -> Tensor:
-        """Refine the selected stages from the coarsest to the finest.
-
-        Args:
-            inputs (list[Tensor]): Backbone features; the selected ones are
-                :math:`(N, C_i, H_i, W_i)`, finest first.
-
-        Returns:
-            Tensor: :math:`(N, C, H_0, W_0)` with ``C = channels``, at the
-            size of the finest selected stage.
+        """Selected stages (N, C_i, H_i, W_i), finest first ->
+        (N, channels, H_0, W_0) features.
         """
         check_input_channels(self, inputs)
         feats = self._transform_inputs(inputs)

@@ -17,27 +17,16 @@ def boundary_bce_loss(edge_logits: Tensor,
                       ignore_index: int = 255) -> Tensor:
     """Class-balanced binary cross-entropy on boundary logits.
 
-    HED's balancing (Xie & Tu, ICCV 2015), used by Gated-SCNN for its shape
-    stream: with ``Y+`` / ``Y-`` the boundary / non-boundary pixels among
-    the valid pixels ``V`` of the whole batch, ``beta = |Y-| / |V|``,
-
-    .. math::
-
-        L = \\frac{1}{|V|} \\Big( -\\beta \\sum_{j \\in Y_+}
-            \\log \\sigma(x_j) - (1 - \\beta) \\sum_{j \\in Y_-}
-            \\log (1 - \\sigma(x_j)) \\Big).
-
-    The sigmoid is applied once, inside the numerically stable
-    ``binary_cross_entropy_with_logits``, in float32. Pixels labelled
-    ``ignore_index`` (also the batch padding) are excluded. When the batch
-    has no boundary pixel, ``beta`` weighs nothing on the negatives, as in
-    HED, and the loss is 0; with no valid pixel it is 0 as well.
+    HED's balancing (Xie & Tu, ICCV 2015), as Gated-SCNN's shape stream:
+    ``beta = |Y-| / |V|`` weighs the boundary pixels ``Y+``, ``1 - beta`` the
+    others, over the valid pixels ``V`` of the batch (docs/gscnn_losses.md).
+    One sigmoid, inside ``binary_cross_entropy_with_logits``, in float32.
+    Without boundary or valid pixels the loss is 0.
 
     Args:
-        edge_logits (Tensor): ``(N, 1, H', W')`` boundary logits (before
-            the sigmoid); resized bilinearly to the target size if needed.
-        edge_target (Tensor): ``(N, 1, H, W)`` or ``(N, H, W)`` integer
-            map with 1 (boundary), 0 (not) or ``ignore_index``.
+        edge_logits (Tensor): (N, 1, H', W') logits, resized to the target.
+        edge_target (Tensor): (N, 1, H, W) or (N, H, W) map of 1 (boundary),
+            0 or ``ignore_index``.
         ignore_index (int): Label of pixels to skip. Default 255.
 
     Returns:
@@ -80,19 +69,13 @@ def boundary_bce_loss(edge_logits: Tensor,
 
 @MODELS.register_module()
 class BoundaryBCELoss(nn.Module):
-    """Class-balanced boundary BCE of Gated-SCNN's shape stream.
-
-    See :func:`boundary_bce_loss`. Unlike the official code, which calls
-    ``binary_cross_entropy_with_logits`` on sigmoid outputs (a double
-    sigmoid, nv-tlabs/GSCNN#62), this loss takes logits. The official
-    weight is 20 (``loss_weight=20.0`` in configs).
+    """Class-balanced boundary BCE of Gated-SCNN's shape stream
+    (:func:`boundary_bce_loss`); the official weight is 20.
 
     Args:
         loss_weight (float): Weight of the loss. Default 1.0.
         ignore_index (int): Label of pixels to skip. Default 255.
-        loss_name (str): Name of the loss item; it must start with
-            ``loss_`` to be summed into the total loss.
-            Default ``'loss_edge'``.
+        loss_name (str): Name of the loss item. Default ``'loss_edge'``.
     """
 
     def __init__(self,
@@ -108,16 +91,8 @@ class BoundaryBCELoss(nn.Module):
                 edge_logits: Tensor,
                 edge_target: Tensor,
                 ignore_index: Optional[int] = None) -> Tensor:
-        """Compute the weighted loss.
-
-        Args:
-            edge_logits (Tensor): ``(N, 1, H', W')`` boundary logits.
-            edge_target (Tensor): ``(N, 1, H, W)`` or ``(N, H, W)`` map of
-                0/1/``ignore_index``.
-            ignore_index (int, optional): Overrides ``self.ignore_index``.
-
-        Returns:
-            Tensor: Scalar float32 loss.
+        """Weighted :func:`boundary_bce_loss` (same tensors);
+        ``ignore_index`` overrides ``self.ignore_index``.
         """
         if ignore_index is None:
             ignore_index = self.ignore_index

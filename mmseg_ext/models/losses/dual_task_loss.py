@@ -15,12 +15,8 @@ from .boundary_potential import boundary_potential
 
 def gumbel_noise(like: Tensor) -> Tensor:
     """Standard Gumbel samples ``-log(-log(u))``, ``u ~ U(0, 1)``, shaped
-    and typed like ``like``.
-
-    The same distribution as ``F.gumbel_softmax``'s noise, drawn with
-    ``rand`` instead of ``exponential_`` (3.5x faster on CPU, where the
-    latter took a quarter of the loss).
-    """
+    and typed like ``like`` (``F.gumbel_softmax``'s noise, drawn with
+    ``rand``)."""
     uniform = torch.rand_like(like).clamp_(min=torch.finfo(like.dtype).tiny)
     return uniform.log_().neg_().log_().neg_()
 
@@ -46,60 +42,27 @@ def dual_task_loss(seg_logits: Tensor,
                    align_corners: bool = False) -> Tensor:
     """Gated-SCNN's dual-task regulariser :math:`L^{reg\\rightarrow}`.
 
-    The segmentation's boundaries must match the ground-truth boundaries.
-    With :math:`p(y^k \\mid r, s)` the predicted class distribution, the
-    paper's boundary potential is
-
-    .. math::
-
-        \\zeta = \\frac{1}{\\sqrt 2} \\big\\| \\nabla \\big(G *
-            \\arg\\max_k p(y^k \\mid r, s)\\big) \\big\\|,
-
-    :math:`\\hat\\zeta` the same on the ground truth, and
-
-    .. math::
-
-        L^{reg\\rightarrow} = \\sum_{p^+} |\\zeta(p^+) - \\hat\\zeta(p^+)|,
-
-    :math:`p^+` the pixels where :math:`\\zeta` or :math:`\\hat\\zeta` is
-    non-zero. The argmax is relaxed by the Gumbel softmax,
-    :math:`g^k = \\mathrm{softmax}_k((l^k + \\gamma^k) / \\tau)` with
-    logits :math:`l`, :math:`\\gamma^k \\sim \\mathrm{Gumbel}(0, 1)`.
-    Realised as the official code intended (its smoothing and gradient
-    functions return early, nv-tlabs/GSCNN#16): per class, :math:`G` is a
-    triangle filter of radius ``smooth_radius``, :math:`\\nabla` central
-    differences, and each image's map is max-normalised (see
-    :func:`boundary_potential`). The sum over :math:`p^+` is taken as
-    ``0.5 * mean over {zeta > t} + 0.5 * mean over {zeta_hat > t}`` over
-    class-pixel elements, ``t = boundary_threshold``, the official
-    reduction. Unlike the official code, any number of classes works
-    (#72), and ignore pixels are not turned into class 0: every pixel
-    whose smoothed gradient reaches an ignore pixel (within
-    ``smooth_radius + 1``) is left out of both terms, so void regions
-    and the batch padding create no boundaries.
+    `Gated-SCNN <https://arxiv.org/abs/1907.05740>`_, Sec. 3.4: the L1
+    distance between the boundary potentials (:func:`boundary_potential`)
+    of the Gumbel-softmax segmentation and of the one-hot label, averaged
+    over the pixels where either is above ``boundary_threshold``. Pixels
+    whose smoothed gradient reads an ignore pixel are left out.
+    docs/gscnn_losses.md gives the definitions and the differences from
+    the official code.
 
     Args:
-        seg_logits (Tensor): ``(N, C, H', W')`` segmentation logits;
-            resized bilinearly to the label size if needed.
-        seg_label (Tensor): ``(N, H, W)`` (or ``(N, 1, H, W)``) class ids,
-            checked once per step by the head (``LabelCheckMixin``).
-        tau (float): Gumbel-softmax temperature :math:`\\tau`.
+        seg_logits (Tensor): (N, C, H', W') logits, resized bilinearly to
+            the label size if needed.
+        seg_label (Tensor): (N, H, W) or (N, 1, H, W) class ids.
+        tau (float): Gumbel-softmax temperature.
         smooth_radius (int): Triangle-filter radius ``r`` (``convTri``).
-        boundary_threshold (float): ``t``: a normalised boundary value
-            above it counts as non-zero. The weakest ground-truth value
-            (a corner's filter tail, about ``1 / ((r + 1)^2 (2r + 1))``)
-            is 4.4e-3 for r = 4 and above 1e-4 up to r = 15; flat regions
-            give exactly 0.
+        boundary_threshold (float): Level above which a normalised
+            boundary value counts as non-zero.
         ignore_index (int): Label of pixels to skip.
-        gumbel (bool): Sample Gumbel noise; False uses the noise-free
-            ``softmax(l / tau)`` (deterministic, for tests).
-        scale_factor (float): Resolution of the comparison relative to
-            the label, in (0, 1]. 1 (the paper) compares at the label's
-            resolution; 0.5 at half of it (label subsampled by nearest
-            neighbour, logits resized bilinearly), about 4x cheaper.
-            ``smooth_radius`` counts pixels at that resolution.
-        align_corners (bool): Of the bilinear resize of ``seg_logits``
-            (pass the head's).
+        gumbel (bool): Sample Gumbel noise; False uses ``softmax(l / tau)``.
+        scale_factor (float): Resolution of the comparison relative to the
+            label, in (0, 1]; ``smooth_radius`` counts pixels there.
+        align_corners (bool): Of the resize of ``seg_logits``.
 
     Returns:
         Tensor: Scalar float32 loss, part of the graph even when 0.
@@ -139,26 +102,16 @@ def dual_task_loss(seg_logits: Tensor,
 
 @MODELS.register_module()
 class DualTaskLoss(nn.Module):
-    """Dual-task loss of Gated-SCNN (Takikawa et al., ICCV 2019).
-
-    See :func:`dual_task_loss`. It takes the segmentation logits and the
-    label, like ``CrossEntropyLoss``, so it can also sit in a decode
-    head's ``loss_decode`` list.
+    """Dual-task loss of `Gated-SCNN <https://arxiv.org/abs/1907.05740>`_
+    (:func:`dual_task_loss`), with ``CrossEntropyLoss``'s call signature.
 
     Args:
-        tau (float): Gumbel-softmax temperature :math:`\\tau`.
-            Default 0.5 (official value).
-        smooth_radius (int): Radius ``r`` of the triangle filter
-            :math:`G`. Default 4 (official ``convTri(., 4)``).
-        boundary_threshold (float): Level above which a normalised
-            boundary value counts as non-zero (defines :math:`p^+`).
-            Default 1e-4.
-        gumbel (bool): Sample Gumbel noise; False gives the deterministic
-            ``softmax(logits / tau)``. Default True.
-        scale_factor (float): Resolution of the comparison relative to
-            the label, in (0, 1]. Default 1.0 (the paper); 0.5 is about
-            4x cheaper (``smooth_radius`` then counts half-resolution
-            pixels, so halve it to keep the same blur).
+        tau (float): Gumbel-softmax temperature. Default 0.5 (official).
+        smooth_radius (int): Triangle-filter radius. Default 4 (official).
+        boundary_threshold (float): Default 1e-4.
+        gumbel (bool): Sample Gumbel noise. Default True.
+        scale_factor (float): Comparison resolution relative to the label,
+            in (0, 1]. Default 1.0 (the paper).
         loss_weight (float): Weight of the loss. Default 1.0.
         ignore_index (int): Label of pixels to skip. Default 255.
         loss_name (str): Name of the loss item. Default ``'loss_dual'``.
@@ -201,21 +154,8 @@ class DualTaskLoss(nn.Module):
                 weight: Optional[Tensor] = None,
                 ignore_index: Optional[int] = None,
                 align_corners: bool = False) -> Tensor:
-        """Compute the weighted loss.
-
-        Args:
-            seg_logits (Tensor): ``(N, C, H', W')`` segmentation logits.
-            seg_label (Tensor): ``(N, H, W)`` class ids.
-            weight (Tensor, optional): Per-pixel weights are not
-                supported (the loss compares maps); must be None. It is
-                accepted because decode heads pass it.
-            ignore_index (int, optional): Overrides ``self.ignore_index``
-                (decode heads pass theirs).
-            align_corners (bool): Of the bilinear resize of
-                ``seg_logits`` to the label size, when they differ.
-
-        Returns:
-            Tensor: Scalar float32 loss.
+        """Weighted :func:`dual_task_loss` (same tensors); ``weight`` must be
+        None, ``ignore_index`` overrides ``self.ignore_index``.
         """
         if weight is not None:
             raise ValueError('DualTaskLoss does not support per-pixel '

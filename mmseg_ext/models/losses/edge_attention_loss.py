@@ -20,39 +20,20 @@ def edge_attention_loss(seg_logits: Tensor,
                         align_corners: bool = False) -> Tensor:
     """Cross-entropy on the pixels the shape stream calls boundaries.
 
-    Gated-SCNN's regulariser from the boundaries to the segmentation (the
-    paper's :math:`L^{reg\\leftarrow}`, weight :math:`\\lambda_4`): with
-    :math:`\\sigma(e)` the predicted boundary probability, :math:`\\hat y`
-    the one-hot label and :math:`p` the segmentation probabilities,
-
-    .. math::
-
-        L = \\frac{1}{|S|} \\sum_{j \\in S} -\\sum_k \\hat y_j^k
-            \\log p_j^k, \\qquad
-        S = \\{ j : \\sigma(e_j) > \\mathrm{thrs},\\ y_j \\ne
-            \\mathrm{ignore} \\}.
-
-    The selection :math:`S` is a hard mask computed without gradient, as in
-    the official code: no gradient flows into ``edge_logits``; the loss
-    trains the segmentation on the predicted boundaries only. When
-    :math:`S` is empty the loss is 0 (the official code returns NaN).
-    :math:`S` is applied as a mask on the dense per-pixel CE (sum over
-    :math:`S`, divided by :math:`\\max(|S|, 1)`), not by gathering its
-    pixels: the step keeps fixed shapes and never reads :math:`|S|` back
-    to the host. Label ids are checked once per step by the head
-    (``LabelCheckMixin``) and the data pipeline (``CheckSegMap``), not
-    here.
+    `Gated-SCNN <https://arxiv.org/abs/1907.05740>`_'s
+    :math:`L^{reg\\leftarrow}`: the mean CE over
+    ``S = {j : sigmoid(e_j) > threshold, y_j != ignore}``.
+    ``S`` is a hard mask (no gradient into ``edge_logits``) applied to the
+    dense CE, so shapes stay fixed and nothing is read back; an empty ``S``
+    gives 0 (docs/gscnn_losses.md).
 
     Args:
-        seg_logits (Tensor): ``(N, C, H', W')`` segmentation logits;
-            resized bilinearly to the label size if needed.
-        seg_label (Tensor): ``(N, H, W)`` (or ``(N, 1, H, W)``) class ids.
-        edge_logits (Tensor): ``(N, 1, H'', W'')`` boundary logits;
-            resized bilinearly to the label size if needed.
-        threshold (float): :math:`\\mathrm{thrs}` on the boundary
-            probability. Default 0.8.
+        seg_logits (Tensor): (N, C, H', W') logits, resized to the label.
+        seg_label (Tensor): (N, H, W) or (N, 1, H, W) class ids.
+        edge_logits (Tensor): (N, 1, H'', W'') boundary logits, resized too.
+        threshold (float): On the boundary probability. Default 0.8.
         ignore_index (int): Label of pixels to skip. Default 255.
-        align_corners (bool): Of the bilinear resizes (pass the head's).
+        align_corners (bool): Of the resizes (pass the head's).
 
     Returns:
         Tensor: Scalar float32 loss, part of the graph even when 0.
@@ -82,14 +63,11 @@ def edge_attention_loss(seg_logits: Tensor,
 
 @MODELS.register_module()
 class EdgeAttentionLoss(nn.Module):
-    """Edge-attention loss of Gated-SCNN (:math:`L^{reg\\leftarrow}`).
-
-    See :func:`edge_attention_loss`. Gradients flow into the segmentation
-    logits only; the edge logits act as a (non-differentiable) selection.
+    """Edge-attention loss of Gated-SCNN (:func:`edge_attention_loss`).
 
     Args:
-        threshold (float): Boundary-probability threshold ``thrs`` above
-            which a pixel is supervised. Default 0.8 (official value).
+        threshold (float): Boundary probability above which a pixel is
+            supervised. Default 0.8 (official).
         loss_weight (float): Weight of the loss. Default 1.0.
         ignore_index (int): Label of pixels to skip. Default 255.
         loss_name (str): Name of the loss item. Default ``'loss_edge_att'``.
@@ -115,18 +93,8 @@ class EdgeAttentionLoss(nn.Module):
                 edge_logits: Tensor,
                 ignore_index: Optional[int] = None,
                 align_corners: bool = False) -> Tensor:
-        """Compute the weighted loss.
-
-        Args:
-            seg_logits (Tensor): ``(N, C, H', W')`` segmentation logits.
-            seg_label (Tensor): ``(N, H, W)`` class ids.
-            edge_logits (Tensor): ``(N, 1, H'', W'')`` boundary logits.
-            ignore_index (int, optional): Overrides ``self.ignore_index``.
-            align_corners (bool): Of the bilinear resizes to the label
-                size.
-
-        Returns:
-            Tensor: Scalar float32 loss.
+        """Weighted :func:`edge_attention_loss` (same tensors);
+        ``ignore_index`` overrides ``self.ignore_index``.
         """
         if ignore_index is None:
             ignore_index = self.ignore_index

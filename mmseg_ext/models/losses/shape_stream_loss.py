@@ -1,21 +1,11 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """The three shape-stream terms of the Gated-SCNN objective, as one module.
 
-`Gated-SCNN <https://arxiv.org/abs/1907.05740>`_ (Takikawa et al., ICCV
-2019), Sec. 3.4, trains with four terms: the segmentation cross-entropy of
-the decode head (its ``loss_decode``, as in every mmseg head) and three
-terms that need the shape stream's boundary logits:
-
-* ``loss_edge`` (``lambda_1``): class-balanced BCE of the boundary logits
-  against the boundary target ``gt_edge_map``;
-* ``loss_edge_att`` (``lambda_4``): cross-entropy of the segmentation
-  where the stream predicts a boundary;
-* ``loss_dual`` (``lambda_3``): the dual-task regulariser, boundaries of
-  the predicted segmentation against those of the label.
-
-:class:`~mmseg_ext.models.segmentors.ShapeStreamEncoderDecoder` owns one
-:class:`ShapeStreamLoss` and applies it to the logits of *any* decode head,
-which is why the terms live here and not in a head.
+`Gated-SCNN <https://arxiv.org/abs/1907.05740>`_, Sec. 3.4: besides the
+head's cross-entropy, ``loss_edge`` (lambda_1, boundary BCE),
+``loss_dual`` (lambda_3, dual task) and ``loss_edge_att`` (lambda_4, edge
+attention). ``ShapeStreamEncoderDecoder`` applies them to the logits of any
+decode head, hence not in a head.
 """
 from typing import Dict, Optional
 
@@ -34,19 +24,14 @@ DEFAULT_LOSS_DUAL = dict(type='DualTaskLoss', loss_weight=1.0)
 class ShapeStreamLoss(nn.Module):
     """Boundary BCE, edge-attention and dual-task losses of Gated-SCNN.
 
-    Each term is optional (``None`` drops it, e.g. for an ablation). Each
-    term's ``ignore_index`` defaults to the one given here, which the
-    segmentor sets to its decode head's.
-
     Args:
-        loss_edge (dict, optional): Boundary loss on the edge logits.
+        loss_edge (dict, optional): Boundary loss; None drops the term.
             Default: ``BoundaryBCELoss`` with weight 20.
         loss_edge_att (dict, optional): Edge-attention CE. Default:
             ``EdgeAttentionLoss`` with threshold 0.8, weight 1.
-        loss_dual (dict, optional): Dual-task loss. Default:
-            ``DualTaskLoss`` with weight 1.
-        ignore_index (int): Label ignored by the terms that do not set
-            their own. Default: 255.
+        loss_dual (dict, optional): Dual-task loss. Default: ``DualTaskLoss``.
+        ignore_index (int): For the terms that set none (the segmentor passes
+            its decode head's). Default: 255.
     """
 
     def __init__(self,
@@ -78,21 +63,18 @@ class ShapeStreamLoss(nn.Module):
                 seg_label: Tensor,
                 edge_target: Optional[Tensor] = None,
                 align_corners: bool = False) -> Dict[str, Tensor]:
-        """The enabled terms, keyed by each loss's ``loss_name``.
+        """The enabled terms, keyed by ``loss_name`` (shared names summed).
 
         Args:
             seg_logits (Tensor): (N, C, h, w) logits of the decode head.
-            edge_logits (Tensor): (N, 1, h', w') shape-stream boundary
-                logits.
-            seg_label (Tensor): (N, H, W) class ids (and ignore).
-            edge_target (Tensor, optional): (N, 1, H, W) boundary target in
-                {0, 1, ignore}; required when ``loss_edge`` is set.
-            align_corners (bool): ``align_corners`` of the decode head, for
-                the resizes inside the edge-attention and dual-task terms.
+            edge_logits (Tensor): (N, 1, h', w') boundary logits.
+            seg_label (Tensor): (N, H, W) class ids.
+            edge_target (Tensor, optional): (N, 1, H, W) target in {0, 1,
+                ignore}; required with ``loss_edge``.
+            align_corners (bool): The decode head's, for the resizes.
 
         Returns:
-            dict[str, Tensor]: Scalar losses; terms sharing a ``loss_name``
-            are summed.
+            dict[str, Tensor]: Scalar losses.
         """
         terms = []
         if self.loss_edge is not None:

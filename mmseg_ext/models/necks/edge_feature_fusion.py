@@ -17,31 +17,18 @@ class EdgeFeatureFusion(BaseModule):
     """Adds the fused boundary map to the features a decode head reads.
 
     `Gated-SCNN <https://arxiv.org/abs/1907.05740>`_ (Sec. 3.3) feeds the
-    shape stream's fused boundary map into the ASPP of its head: resized
-    to the ASPP input, projected by a 1x1 conv with norm and activation,
-    concatenated with the other branches and mixed by the next 1x1 conv.
-    A head that was not written for the stream has no such branch, so the
-    equivalent place is its input. For every backbone output ``i`` the
-    head reads,
-
-    ``x_i <- x_i + P_i(resize(fused_edge, size(x_i)))``,
-
-    with ``P_i`` the same 1x1 projection (1 -> ``C_i`` channels). The
-    head's first layer is linear in its input, so adding the projection
-    there is the concatenation followed by that layer, with the head's
-    ``in_channels`` unchanged: any mmseg head takes it as it is.
+    boundary map to its ASPP as one more branch. For a head without such a
+    branch, ``x_i <- x_i + P_i(resize(fused_edge))`` with a 1x1 projection
+    ``P_i`` (1 -> C_i) equals that concatenation followed by the head's first
+    (linear) layer, with ``in_channels`` unchanged.
 
     Args:
         in_channels (Sequence[int]): Channels of every backbone output.
-        in_index (Sequence[int]): Backbone outputs to fuse into, normally
-            the decode head's ``in_index`` (the segmentor fills it in).
+        in_index (Sequence[int]): Outputs to fuse into (the head's).
         conv_cfg (dict, optional): Config of the projection convs.
-        norm_cfg (dict, optional): Config of their norm layers. Default:
-            ``dict(type='BN')``; the segmentor passes the head's.
-        act_cfg (dict, optional): Config of their activations. Default:
-            ``dict(type='ReLU')``.
-        align_corners (bool): ``align_corners`` of the resizes; the
-            segmentor passes the head's. Default: False.
+        norm_cfg (dict, optional): Default: ``dict(type='BN')``.
+        act_cfg (dict, optional): Default: ``dict(type='ReLU')``.
+        align_corners (bool): Of the resizes. Default: False.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -75,15 +62,8 @@ class EdgeFeatureFusion(BaseModule):
                 act_cfg=act_cfg) for i in self.in_index)
 
     def forward(self, inputs: ShapeStreamFeatures) -> Tuple[Tensor, ...]:
-        """The backbone features with the boundary map added.
-
-        Args:
-            inputs (ShapeStreamFeatures): Backbone features ``x_i``
-                (N, C_i, h_i, w_i) with ``fused_edge`` (N, 1, h, w).
-
-        Returns:
-            tuple[Tensor]: The same features, those at ``in_index`` fused;
-            shapes unchanged.
+        """Backbone features (N, C_i, h_i, w_i) with ``fused_edge``
+        (N, 1, h, w) -> the same tuple, ``in_index`` entries fused.
         """
         features = list(inputs)
         edge = inputs.fused_edge

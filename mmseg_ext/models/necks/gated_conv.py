@@ -1,17 +1,9 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Gated convolution layer of the Gated-SCNN shape stream.
 
-`Gated-SCNN: Gated Shape CNNs for Semantic Segmentation
-<https://arxiv.org/abs/1907.05740>`_ (Takikawa et al., ICCV 2019), Sec. 3.2:
-the regular stream gates the shape stream through an attention map
-
-    alpha = sigmoid(C_1x1(s || r)),    out = conv(s * (1 + alpha)),
-
-where ``s`` are the shape-stream features, ``r`` the (upsampled) regular
-stream side output and ``||`` channel concatenation. ``C_1x1`` is, as in
-the authors' release, norm -> 1x1 conv -> act -> 1x1 conv (to one channel)
--> norm. The ``1 +`` keeps the shape features flowing where the gate is
-closed, so the layer starts as (a conv of) the identity.
+`Gated-SCNN <https://arxiv.org/abs/1907.05740>`_, Sec. 3.2:
+``alpha = sigmoid(C_1x1(s || r))``, ``out = conv(s * (1 + alpha))``, with
+``C_1x1`` = norm, 1x1 conv, act, 1x1 conv, norm as the authors' release.
 """
 from typing import Optional
 
@@ -34,15 +26,12 @@ class GatedConv(nn.Module):
     Args:
         in_channels (int): Channels of the shape-stream feature ``s``.
         out_channels (int): Channels of the output.
-        gate_channels (int): Channels of the gating signal ``r`` (1 in the
-            paper: a 1x1 side output of the regular stream). Default: 1.
-        kernel_size (int): Kernel of the output conv (odd; 1 in the paper).
-            Default: 1.
+        gate_channels (int): Channels of the gating signal ``r``. Default: 1.
+        kernel_size (int): Odd kernel of the output conv. Default: 1.
         conv_cfg (dict, optional): Config of the output conv layer.
-        norm_cfg (dict, optional): Config of the two norm layers of the
-            attention branch; None disables them. Default: ``dict(type='BN')``.
-        act_cfg (dict): Config of the attention branch's hidden activation.
-            Default: ``dict(type='ReLU')``.
+        norm_cfg (dict, optional): Norms of the attention branch.
+            Default: ``dict(type='BN')``.
+        act_cfg (dict): Hidden activation. Default: ``dict(type='ReLU')``.
     """
 
     def __init__(self,
@@ -79,14 +68,8 @@ class GatedConv(nn.Module):
             bias=False)
 
     def forward(self, feature: Tensor, gate: Tensor) -> Tensor:
-        """Gate ``feature`` by ``gate``.
-
-        Args:
-            feature (Tensor): Shape-stream features ``s``, (N, C_in, H, W).
-            gate (Tensor): Gating signal ``r``, (N, C_gate, H, W).
-
-        Returns:
-            Tensor: (N, C_out, H, W).
+        """``feature`` (N, C_in, H, W) gated by ``gate`` (N, C_gate, H, W)
+        -> (N, C_out, H, W).
         """
         alpha = self.attention(torch.cat([feature, gate], dim=1))
         return self.conv(feature * (1 + alpha))

@@ -1,13 +1,6 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""The shape stream of Gated-SCNN as an mmseg neck.
-
-`Gated-SCNN: Gated Shape CNNs for Semantic Segmentation
-<https://arxiv.org/abs/1907.05740>`_ (Takikawa et al., ICCV 2019), Sec. 3.2
-and Fig. 2. The neck returns :class:`ShapeStreamFeatures`: the backbone
-features unchanged (so a head's ``in_index`` and an auxiliary head keep
-working) with ``edge_logits`` and ``fused_edge`` as named fields, both
-(N, 1, h, w) with ``(h, w) = ceil(H / stride), ceil(W / stride)`` for an
-(H, W) input image.
+"""The shape stream of `Gated-SCNN <https://arxiv.org/abs/1907.05740>`_
+(Sec. 3.2, Fig. 2) as an mmseg neck returning :class:`ShapeStreamFeatures`.
 """
 from typing import Optional, Sequence, Tuple
 
@@ -36,45 +29,31 @@ def _resize(x: Tensor, size: Tuple[int, int], align_corners: bool) -> Tensor:
 class GatedShapeStream(BaseModule):
     """Shape stream: residual blocks and gated convs at high resolution.
 
-    Stage ``i`` runs a residual block (``BasicBlock``) on the stream, a 1x1
-    conv to ``channels[i]`` and a :class:`GatedConv` gated by a 1x1 side
-    output of backbone stage ``in_index[i]`` upsampled to the stream size.
-    A final 1x1 conv gives the boundary logits, which are fused with the
-    image gradients (Canny in the paper). With the official WRN38 layout:
-    ``stream_index=0`` (mod1), ``in_index=(2, 3, 6)`` (mod3, mod4, mod7),
-    ``channels=(32, 16, 8)``, ``stride=1``.
+    Stage ``i``: a ``BasicBlock``, a 1x1 conv to ``channels[i]`` and a
+    :class:`GatedConv` gated by a 1x1 side output of backbone stage
+    ``in_index[i]``. A 1x1 conv gives the boundary logits, fused with the image
+    gradient. Official WRN38 layout: ``stream_index=0``,
+    ``in_index=(2, 3, 6)``, ``channels=(32, 16, 8)``, ``stride=1``.
 
     Args:
         in_channels (Sequence[int]): Channels of every backbone output.
-        in_index (Sequence[int]): Backbone outputs that gate the stages, one
-            per stage. Default: (1, 2, 3).
-        stream_index (int): Backbone output the stream starts from (the
-            highest-resolution one). Default: 0.
-        channels (Sequence[int]): Stream width after each stage's 1x1 conv.
-            Default: (32, 16, 8).
-        stream_in_channels (int, optional): If set, a 1x1 ConvModule first
-            projects the stream input to this width (keeps the
-            full-resolution blocks cheap on wide backbones). Default: None.
+        in_index (Sequence[int]): Outputs gating the stages. Default (1, 2, 3).
+        stream_index (int): Output the stream starts from. Default: 0.
+        channels (Sequence[int]): Width after each stage. Default (32, 16, 8).
+        stream_in_channels (int, optional): Width of a 1x1 projection of the
+            stream input. Default: None (none).
         gate_channels (int): Channels of each side output. Default: 1.
-        stride (int): Working resolution of the stream relative to the
-            input image: 1 (the paper), 2 or 4 to save memory. Default: 1.
-        align_corners (bool): ``align_corners`` of the bilinear resizes
-            (the official code uses True). Default: False.
+        stride (int): Resolution of the stream relative to the image: 1 (the
+            paper), 2 or 4. Default: 1.
+        align_corners (bool): Of the resizes (official: True). Default: False.
         conv_cfg (dict, optional): Config of conv layers.
-        norm_cfg (dict, optional): Config of norm layers.
-            Default: ``dict(type='BN')``.
-        act_cfg (dict): Config of activations. Default: ``dict(type='ReLU')``.
-        gated (bool): Gate each stage by its backbone side output (the
-            paper). False: a plain 1x1 conv instead of the gated conv and
-            no side outputs, the paper's "no gating" ablation. Default: True.
-        use_image_gradient (bool): Fuse the boundary map with the image
-            gradient (the paper). False: ``fused_edge`` comes from the
-            boundary logits alone (the image gradient only gives the input
-            size), the paper's "no image gradient" ablation. Default: True.
-        with_cp (bool): Gradient checkpointing of each stage (residual
-            block, 1x1 conv, side output, gated conv), mmseg's ``with_cp``:
-            the full-resolution activations are recomputed in backward
-            instead of stored. Default: False.
+        norm_cfg (dict, optional): Default: ``dict(type='BN')``.
+        act_cfg (dict): Default: ``dict(type='ReLU')``.
+        gated (bool): False: plain 1x1 convs, no side outputs (the paper's
+            "no gating" ablation). Default: True.
+        use_image_gradient (bool): False: ``fused_edge`` from the boundary
+            logits alone (the "no image gradient" ablation). Default: True.
+        with_cp (bool): Gradient checkpointing of each stage. Default: False.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -189,14 +168,12 @@ class GatedShapeStream(BaseModule):
         """Run the shape stream.
 
         Args:
-            inputs (Sequence[Tensor]): Backbone outputs, one per entry of
-                ``in_channels``.
-            image_gradient (Tensor): Image gradient / edge map of the input
-                image, (N, 1, H, W), values in [0, 1].
+            inputs (Sequence[Tensor]): Backbone outputs.
+            image_gradient (Tensor): (N, 1, H, W) image edge map in [0, 1].
 
         Returns:
-            ShapeStreamFeatures: ``inputs`` with the fields ``edge_logits``
-            and ``fused_edge``, see the module docstring.
+            ShapeStreamFeatures: ``inputs`` with ``edge_logits`` and
+            ``fused_edge``, (N, 1, ceil(H / stride), ceil(W / stride)).
         """
         if image_gradient is None:
             raise TypeError(

@@ -1,18 +1,10 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """The output of the Gated-SCNN shape-stream neck: features plus named edges.
 
-:class:`~mmseg_ext.models.necks.GatedShapeStream` returns the backbone
-features unchanged, as the tuple every mmseg head indexes with
-``in_index``, and its two outputs as *named fields* of that tuple:
-
-* ``edge_logits`` (N, 1, h, w): the shape stream's boundary logits, before
-  the sigmoid (losses apply it themselves, AMP-safe);
-* ``fused_edge`` (N, 1, h, w) in [0, 1]: ``sigmoid(conv([sigmoid(
-  edge_logits), image_gradient]))``, the boundary map fused with the image
-  gradients that the head's edge branch consumes.
-
-Indexing and slicing see the backbone features only, so an auxiliary head
-(``in_index=-1`` included) gets a backbone feature, never an edge map.
+The backbone tuple, unchanged (indexing sees only it, so auxiliary heads
+never get an edge map), with ``edge_logits`` (N, 1, h, w; before the
+sigmoid) and ``fused_edge`` (N, 1, h, w in [0, 1]; the boundary map fused
+with the image gradient) as named fields.
 """
 from typing import Sequence
 
@@ -25,8 +17,7 @@ class ShapeStreamFeatures(tuple):
     Args:
         features (Sequence[Tensor]): The backbone outputs, unchanged.
         edge_logits (Tensor): Boundary logits, (N, 1, h, w).
-        fused_edge (Tensor): Boundary map fused with the image gradients,
-            (N, 1, h, w), values in [0, 1].
+        fused_edge (Tensor): Fused boundary map, (N, 1, h, w), in [0, 1].
     """
 
     def __new__(cls, features: Sequence[Tensor], edge_logits: Tensor,
@@ -45,11 +36,8 @@ class ShapeStreamFeatures(tuple):
 
 def as_shape_stream_features(inputs: Sequence[Tensor],
                              owner: str) -> ShapeStreamFeatures:
-    """``inputs`` if it is a shape-stream neck output, else a clear error.
-
-    Args:
-        inputs: What the head received.
-        owner (str): Name of the caller, for the message.
+    """``inputs`` if it is a shape-stream neck output, else an error
+    naming ``owner`` and the neck to add.
     """
     if not isinstance(inputs, ShapeStreamFeatures):
         raise TypeError(

@@ -1,8 +1,6 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Build-time checks of a ``ShapeStreamEncoderDecoder`` against its heads.
-
-A config that cannot work is refused when the model is built, naming the
-head and the reason, rather than at the first iteration.
+"""Build-time checks of a ``ShapeStreamEncoderDecoder`` against its
+heads: a config that cannot work fails at build, naming head and reason.
 """
 from typing import List, Optional, Sequence, Tuple
 
@@ -48,19 +46,15 @@ def check_shape_stream_heads(model: nn.Module, edge_fusion: Optional[dict],
     """Refuse a shape-stream model whose heads cannot work with the stream.
 
     Args:
-        model: The ``ShapeStreamEncoderDecoder`` being built (heads, neck
-            and ``test_cfg`` already set).
+        model: The ``ShapeStreamEncoderDecoder`` being built.
         edge_fusion (dict, optional): The ``edge_fusion`` config given.
-        reads_stream (bool): Whether the decode head reads the stream
-            itself (``reads_shape_stream``).
+        reads_stream (bool): Whether the decode head reads the stream itself.
 
     Raises:
-        TypeError: A decode head that is not a ``BaseDecodeHead`` with
-            mmseg's ``loss`` (``forward`` then ``loss_by_feat``), or a neck
-            without ``in_channels``.
-        ValueError: ``edge_fusion`` given for a head that fuses the stream
-            itself, an unknown ``test_cfg.mode``, or channels that do not
-            match the backbone outputs.
+        TypeError: A decode head without mmseg's ``loss`` (``forward`` then
+            ``loss_by_feat``), or a neck without ``in_channels``.
+        ValueError: ``edge_fusion`` for a head that fuses itself, an unknown
+            ``test_cfg.mode``, or channels that do not match the backbone.
     """
     head = model.decode_head
     name = type(head).__name__

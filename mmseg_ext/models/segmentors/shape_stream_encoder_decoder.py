@@ -1,28 +1,13 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """``EncoderDecoder`` with the Gated-SCNN shape stream, for any decode head.
 
-Gated-SCNN (Takikawa et al., ICCV 2019) adds a *shape stream* beside the
-backbone: gated convolutions that predict boundaries, fused with the image
-gradients (Canny). This segmentor owns everything the stream adds to an
-mmseg model, so that any decode head gains it by config:
-
-1. :meth:`extract_feat`: the backbone, then the shape-stream neck on the
-   features and the Canny edges of the *un-normalised* input
-   (:class:`~mmseg_ext.models.utils.CannyImageGradient`). It returns
-   :class:`~mmseg_ext.models.necks.ShapeStreamFeatures`: the backbone
-   tuple (what auxiliary heads read) with the edge maps by name.
-2. The fusion at the decode head's input: a head written for the stream
-   (``reads_shape_stream = True``: ``GSCNNHead``, ``GSCNNSepASPPHead``)
-   takes the edge map in its ASPP, as in the paper; any other head gets its
-   input features through :class:`~mmseg_ext.models.necks.EdgeFeatureFusion`.
-3. The losses: the head's own ``loss_by_feat`` plus
-   :class:`~mmseg_ext.models.losses.ShapeStreamLoss` on its logits.
-4. Inference: the seg logits follow mmseg's contract (``encode_decode``,
-   ``forward(mode='tensor')``: ``num_classes`` channels); :meth:`predict`
-   carries the edge logits by value next to them, through whole or slide
-   inference, into ``pred_edge_map`` of each data sample.
-
-See docs/architecture.md for why these live in the segmentor.
+`Gated-SCNN <https://arxiv.org/abs/1907.05740>`_ adds a shape stream
+beside the backbone. This segmentor owns all it adds: :meth:`extract_feat`
+(backbone, then the neck on the features and the Canny edges of the
+un-normalised input), the fusion at the decode head's input (in the head's
+ASPP for ``reads_shape_stream`` heads, else :class:`EdgeFeatureFusion`),
+:class:`ShapeStreamLoss` on the head's logits, and ``pred_edge_map`` in
+:meth:`predict`. docs/architecture.md says why these live here.
 """
 import warnings
 from typing import List, Tuple
@@ -87,19 +72,16 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
     """Encoder-decoder with a Gated-SCNN shape stream for any decode head.
 
     Args:
-        image_gradient (dict): Arguments of :class:`CannyImageGradient`.
+        image_gradient (dict): :class:`CannyImageGradient` arguments.
             Default: Canny(10, 100), the official thresholds.
-        edge_fusion (dict, optional): Config of the fusion at the input of
-            a head that does not read the stream itself. Default (None):
-            ``EdgeFeatureFusion`` on the head's ``in_index``, with the
-            head's ``norm_cfg``, ``act_cfg`` and ``align_corners``. Must
-            stay None for a head that reads the stream (it fuses itself).
-        shape_stream_loss (dict): Config of :class:`ShapeStreamLoss`;
-            ``ignore_index`` defaults to the decode head's. Default: the
-            three terms with the official weights.
-        **kwargs: ``EncoderDecoder`` arguments; ``neck`` is required and
-            must take ``(features, image_gradient)`` and return
-            :class:`ShapeStreamFeatures`, e.g. ``GatedShapeStream``.
+        edge_fusion (dict, optional): Fusion at the input of a head that does
+            not read the stream; None for a head that does. Default: an
+            ``EdgeFeatureFusion`` with the head's settings.
+        shape_stream_loss (dict): :class:`ShapeStreamLoss` config;
+            ``ignore_index`` defaults to the head's. Default: official terms.
+        **kwargs: ``EncoderDecoder`` arguments; ``neck`` is required, takes
+            ``(features, image_gradient)`` and returns
+            :class:`ShapeStreamFeatures` (e.g. ``GatedShapeStream``).
     """
 
     def __init__(self,
@@ -164,11 +146,8 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
     # ---- training -------------------------------------------------------
     def _decode_head_forward_train(self, inputs: ShapeStreamFeatures,
                                    data_samples: SampleList) -> dict:
-        """The head's losses and the shape-stream losses on its logits.
-
-        A ``BaseDecodeHead``'s ``loss`` is ``forward`` then
-        ``loss_by_feat``; both are called here to keep the logits (heads
-        that override ``loss`` are refused at build).
+        """The head's losses (its ``forward`` then ``loss_by_feat``, keeping
+        the logits) and the shape-stream losses on its logits.
         """
         head = self.decode_head
         seg_logits = head.forward(self.head_inputs(inputs))

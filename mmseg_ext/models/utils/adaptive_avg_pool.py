@@ -1,15 +1,9 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Adaptive average pooling written as two small matrix products.
+"""Adaptive average pooling as two small matrix products.
 
-``F.adaptive_avg_pool2d`` averages bin ``i`` of ``s`` over the input rows
-``[floor(i * n / s), ceil((i + 1) * n / s))`` (overlapping bins when ``s``
-does not divide ``n``). ONNX's ``GlobalAveragePool`` / ``AveragePool`` only
-express the divisible case, so the legacy ONNX exporter refuses
-``adaptive_avg_pool2d`` with e.g. 6 bins on a 7-row map. The same bins are a
-linear map ``P_h x P_w^T`` with ``P[i, j] = 1 / |bin_i|`` for ``j`` in bin
-``i``: :func:`bin_pooling_matrix` builds ``P`` from the (static) input size
-and :class:`AdaptiveAvgPool2d` applies it with ``matmul``, which every
-exporter (TorchScript, dynamo, ``torch.export``) and runtime supports.
+The bins of ``F.adaptive_avg_pool2d`` are a linear map ``P_h x P_w^T``.
+Written with ``matmul``, they export at any size; the legacy ONNX exporter
+refuses ``adaptive_avg_pool2d`` when the bins do not divide the input.
 """
 from typing import Sequence, Tuple, Union
 
@@ -24,10 +18,8 @@ def bin_pooling_matrix(in_size: int,
                        device: Union[str, torch.device] = 'cpu') -> Tensor:
     """The ``(out_size, in_size)`` averaging matrix of adaptive pooling.
 
-    Row ``i`` holds ``1 / (end_i - start_i)`` on the columns
-    ``start_i = floor(i * in_size / out_size)`` to
-    ``end_i = ceil((i + 1) * in_size / out_size)`` (exclusive), the bins of
-    ``torch.nn.functional.adaptive_avg_pool1d``.
+    Row ``i`` averages the columns ``floor(i * n / s)`` to
+    ``ceil((i + 1) * n / s)`` (exclusive), the bins of ``adaptive_avg_pool1d``.
 
     Args:
         in_size (int): Input length ``n`` (or a traced size).
@@ -53,20 +45,11 @@ def bin_pooling_matrix(in_size: int,
 class AdaptiveAvgPool2d(nn.Module):
     """Exportable drop-in for :class:`torch.nn.AdaptiveAvgPool2d`.
 
-    Same bins and values as ``F.adaptive_avg_pool2d`` (equal to float
-    rounding, values and gradients), computed as
-    ``P_h @ x @ P_w^T`` with the matrices of :func:`bin_pooling_matrix`
-    built from the input's size; without parameters or buffers, so
-    it replaces ``nn.AdaptiveAvgPool2d`` without changing a state dict. At
-    the pyramid sizes of a segmentation head (``s <= 6``) the products cost
-    ``2 s`` multiply-adds per input value.
+    ``P_h @ x @ P_w^T`` (:func:`bin_pooling_matrix`): the same values and
+    gradients, no parameters or buffers. (N, C, H, W) -> (N, C, s_h, s_w).
 
     Args:
-        output_size (int | tuple[int, int]): Bins ``(s_h, s_w)``; an int
-            for both.
-
-    Shape:
-        Input :math:`(N, C, H, W)`, output :math:`(N, C, s_h, s_w)`.
+        output_size (int | tuple[int, int]): Bins ``(s_h, s_w)``.
     """
 
     def __init__(self, output_size: Union[int, Sequence[int]]) -> None:

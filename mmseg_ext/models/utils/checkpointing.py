@@ -10,14 +10,10 @@ def maybe_checkpoint(function: Callable[..., Any], *args,
                      with_cp: bool) -> Any:
     """``function(*args)``, its activations recomputed in backward if asked.
 
-    mmseg's backbones take ``with_cp=True`` to trade compute for memory:
-    the activations inside ``function`` are not stored but recomputed
-    during the backward pass (``torch.utils.checkpoint``, non-reentrant,
-    so parameters get gradients even when no input requires one). Outputs
-    and gradients are those of the plain call; BatchNorm layers inside
-    update their running statistics in the recomputation as well, as in
-    mmseg's own ``with_cp`` blocks. Without autograd (inference,
-    ``torch.no_grad``) it is the plain call.
+    mmseg's ``with_cp``: non-reentrant ``torch.utils.checkpoint`` (parameters
+    get gradients even when no input requires one); the plain call without
+    autograd. BatchNorm inside updates its statistics in the recomputation
+    too, as in mmseg.
 
     Args:
         function (Callable): The part to checkpoint, e.g. a module.

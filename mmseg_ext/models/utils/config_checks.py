@@ -1,21 +1,14 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Configuration checks shared by the heads and ``ModelDataCheckHook``.
 
-Each check lives here once. The heads call them at build time
-(:func:`check_in_index_length`), at every forward
-(:func:`check_input_channels`, :func:`check_stages_finest_first`: a few
-shape comparisons) and in their loss path (:func:`check_label_values`, a
-device-side assertion: no host round trip), so
-a bad config fails with a message that names the module, the key and the
-expected vs actual value whether or not the ``ModelDataCheckHook`` is
-enabled. The hook reuses
-:func:`check_head_channels` (the same per-head channel check on a probe
-forward) and adds the dataset-level :func:`check_num_classes`.
+Each check lives here once, so a bad config fails with the module, the key
+and the expected vs actual value, with or without the hook.
 """
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+from mmseg.utils import SampleList
 from torch import Tensor
 
 
@@ -33,10 +26,8 @@ def _owner(head: nn.Module, name: Optional[str]) -> str:
 
 
 def check_in_index_length(owner: str, in_channels, in_index) -> None:
-    """Build-time check that ``in_channels`` and ``in_index`` pair up.
-
-    mmseg's ``BaseDecodeHead`` only asserts this (a bare
-    ``AssertionError``); heads with several inputs call this before it.
+    """Build-time check that ``in_channels`` and ``in_index`` pair up
+    (mmseg only asserts it).
 
     Args:
         owner (str): Name of the head (its class name).
@@ -58,24 +49,19 @@ def check_input_channels(head: nn.Module,
                          inputs: Sequence[Tensor],
                          name: Optional[str] = None,
                          source: str = 'backbone') -> None:
-    """Compare a head's ``in_channels`` with the features it selects.
-
-    Works for the three ``input_transform`` modes of ``BaseDecodeHead``:
-    one selected map, ``'multiple_select'`` (one count per map) and
-    ``'resize_concat'`` (the sum).
+    """Compare a head's ``in_channels`` with the features it selects, for
+    each ``input_transform`` of ``BaseDecodeHead``.
 
     Args:
         head (nn.Module): A head with ``in_channels``, ``in_index`` and
             ``input_transform``.
-        inputs (Sequence[Tensor]): All multi-level features given to the
-            head, each (N, C_i, H_i, W_i).
-        name (str, optional): Where the head sits (``'decode_head'``...),
-            for the message.
+        inputs (Sequence[Tensor]): All features given to the head, each
+            (N, C_i, H_i, W_i).
+        name (str, optional): Where the head sits, for the message.
         source (str): What produced ``inputs``, for the message.
 
     Raises:
-        ConfigMismatchError: Naming the head, ``in_index``, the expected
-            and the actual channels.
+        ConfigMismatchError: Naming the head, ``in_index`` and both counts.
     """
     if torch.jit.is_tracing():
         return  # traced sizes: the trace runs at the example's own shapes
@@ -109,17 +95,14 @@ def check_input_channels(head: nn.Module,
 
 def check_stages_finest_first(head: nn.Module,
                               feats: Sequence[Tensor]) -> None:
-    """Check that selected stages are listed finest first.
+    """Check that the selected stages are listed finest first.
 
-    Heads that refine coarse stages with finer ones (RefineNet) walk the
-    selected stages from the last to the first; listed coarsest first they
-    would build, run and train a different network. Sizes must not grow
-    along ``in_index`` (equal sizes, as in dilated backbones, are fine).
+    Heads that refine coarse stages with finer ones (RefineNet) would build a
+    different network from a reversed ``in_index``. Equal sizes are fine.
 
     Args:
         head (nn.Module): The head (for its name and ``in_index``).
-        feats (Sequence[Tensor]): The selected features, in ``in_index``
-            order, each (N, C_i, H_i, W_i).
+        feats (Sequence[Tensor]): Selected features, each (N, C_i, H_i, W_i).
 
     Raises:
         ConfigMismatchError: Naming the sizes and the expected order.
@@ -140,17 +123,14 @@ def assert_on_device(ok: Tensor, message: str,
                      error: Callable[[], Exception]) -> None:
     """Fail when the bool scalar ``ok`` is False, without a host sync.
 
-    ``torch._assert_async`` raises at once on a CPU tensor; there the
-    failure becomes ``error()`` (built only when failing, so it may read
-    values back). On a CUDA tensor it is a device-side assert with
-    ``message``, reported by the next synchronising call: the step never
-    waits for the verdict.
+    On a CPU tensor ``torch._assert_async`` raises at once and ``error()``
+    (built only then) is raised instead; on CUDA it is a device-side assert
+    with ``message``, reported at the next synchronising call.
 
     Args:
-        ok (Tensor): A 0-dim bool tensor, True when the input is valid.
+        ok (Tensor): 0-dim bool tensor, True when the input is valid.
         message (str): The assertion message.
-        error (Callable[[], Exception]): Builds the exception raised on
-            CPU tensors.
+        error (Callable[[], Exception]): Builds the exception for CPU tensors.
     """
     try:
         torch._assert_async(ok, message)
@@ -164,27 +144,19 @@ def check_label_values(owner: str,
                        ignore_index: int = 255) -> None:
     """Check that labels are in ``[0, num_classes)`` or ``ignore_index``.
 
-    Without it, a dataset with more classes than the head's ``num_classes``
-    fails inside the loss with torch's ``Target 10 is out of bounds`` (on
-    CPU) or a device-side assert (on CUDA), naming neither. Heads call it
-    once per step in their loss path (:class:`LabelCheckMixin`); the data
-    pipeline checks the label files themselves (``CheckSegMap``).
-
-    The test runs on the labels' device without a host round trip
-    (:func:`assert_on_device`): on CPU tensors the error below names the
-    offending values; on CUDA tensors a device-side assert carries the
-    message.
+    Otherwise torch's loss fails with ``Target 10 is out of bounds`` or a
+    device-side assert, naming neither the head nor ``num_classes``. Runs
+    through :func:`assert_on_device`: no host round trip.
 
     Args:
-        owner (str): The module whose loss gets the labels (its class name).
-        labels (Tensor | Sequence[Tensor]): Integer label maps, one tensor
-            of any shape or several (sizes may differ).
+        owner (str): The module whose loss gets the labels.
+        labels (Tensor | Sequence[Tensor]): Integer label maps of any shapes.
         num_classes (int): The module's ``num_classes``.
         ignore_index (int): The label that is ignored. Default 255.
 
     Raises:
-        ConfigMismatchError: Naming the module, ``num_classes`` and (CPU)
-            the offending label values.
+        ConfigMismatchError: Naming the module, ``num_classes`` and, for CPU
+            tensors, the offending values.
     """
     if isinstance(labels, Tensor):
         labels = [labels]
@@ -207,17 +179,18 @@ def check_label_values(owner: str,
 
 
 class LabelCheckMixin:
-    """Runs :func:`check_label_values` before a decode head's loss.
+    """Checks the label ids (:func:`check_label_values`) before the loss.
 
-    Put it before ``BaseDecodeHead`` (or a subclass) in a head's bases; the
-    head's own ``loss_by_feat`` (and the shape-stream losses it computes)
-    then get only valid labels. This is the model's one label check per
-    step: a device-side assertion, no host round trip.
+    The package's only head mixin. List it first, before ``BaseDecodeHead``
+    or its subclass (``class MyHead(LabelCheckMixin, BaseDecodeHead)``), so
+    that its ``loss_by_feat``, which has ``BaseDecodeHead``'s signature,
+    runs before the base's and passes the same arguments on.
     """
 
     def loss_by_feat(self, seg_logits: Tensor,
-                     batch_data_samples: list) -> dict:
-        """``loss_by_feat`` of the next base, after checking the label ids.
+                     batch_data_samples: SampleList) -> dict:
+        """``BaseDecodeHead.loss_by_feat`` after :func:`check_label_values`
+        on the ``gt_sem_seg`` of ``batch_data_samples``.
         """
         check_label_values(
             type(self).__name__,
@@ -239,11 +212,8 @@ def _heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
 
 
 def check_head_channels(model: nn.Module, feats: Sequence[Tensor]) -> None:
-    """:func:`check_input_channels` for every head of a segmentor.
-
-    Args:
-        model (nn.Module): An ``EncoderDecoder``-like segmentor.
-        feats (Sequence[Tensor]): Output of ``model.extract_feat``.
+    """:func:`check_input_channels` for every head of a segmentor, on
+    ``feats = model.extract_feat(...)``.
 
     Raises:
         ConfigMismatchError: For the first head that does not fit.
@@ -264,8 +234,7 @@ def check_num_classes(model: nn.Module, dataset, split: str) -> None:
         split (str): ``'train'``, ``'val'`` or ``'test'``, for the message.
 
     Raises:
-        ConfigMismatchError: Naming the head, both counts and the keys to
-            fix.
+        ConfigMismatchError: Naming the head, both counts and the keys.
     """
     classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
     if not classes:

@@ -1,39 +1,14 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Canny edges of a batch of images: cv2 on the host, tensor ops elsewhere.
 
-Gated-SCNN (Takikawa et al., ICCV 2019) fuses the shape stream's boundary
-map with the Canny edges of the input image. :func:`canny_edges`
-re-implements OpenCV's ``cv2.Canny(img, low, high)`` with its defaults (no
-pre-blur, 3x3 Sobel with replicated borders, L1 magnitude, for colour images
-the channel of largest magnitude, non-maximum suppression in four directions
-with OpenCV's integer tangent tests and tie-breaking, hysteresis over
-8-connected pixels) with tensor ops only: no host round trip, no
-data-dependent Python control flow. It therefore runs batched on any device
-and exports (``torch.export``, ONNX with either exporter) as part of the
-graph, so an exported model computes the edges of *its* input image.
-
-Hysteresis grows the strong edges one pixel per step through the weak ones.
-OpenCV runs it to convergence (a data-dependent loop); here the number of
-steps is a fixed bound, ``hysteresis_iters``, which alone fixes the
-result (eager calls on CPU tensors merely stop early once nothing changes;
-on other devices every step runs, since the test would wait for the
-device). A weak chain
-longer than the bound is cut short, so the map can miss a few weak pixels
-that ``cv2.Canny`` keeps; with the bound large enough it equals
-``cv2.Canny`` bit for bit. ``configs/gscnn/README.md`` tabulates the
-agreement per bound (``tools/analysis/benchmark_image_gradient.py
---agreement``).
-
-:class:`CannyImageGradient` with ``backend='auto'`` (the default) runs each
-where it is cheapest: ``cv2.Canny`` for eager calls on CPU tensors (a
-hundredth of the tensor version's CPU time), :func:`canny_edges` on any
-other device and whenever the call is traced (``torch.export``, ONNX
-export, ``torch.compile``, jit), so exported models keep the edges in the
-graph without a config change.
-
-The official code ran Canny on the *normalised* tensor cast to uint8
-(GSCNN issue 22); here the images are in 0..255 (the segmentor undoes the
-data preprocessor's mean/std) and rounded to 8 bits, as Canny expects.
+`Gated-SCNN <https://arxiv.org/abs/1907.05740>`_ fuses the shape stream's
+boundary map with the Canny edges of the input image. :func:`canny_edges`
+re-implements ``cv2.Canny(img, low, high)`` (3x3 Sobel, L1 magnitude,
+OpenCV's non-maximum suppression, 8-connected hysteresis) with tensor ops
+only, so it runs batched on any device and stays in exported graphs. Its
+hysteresis runs a fixed number of steps, ``hysteresis_iters``; with enough
+steps it equals ``cv2.Canny`` bit for bit. configs/gscnn/README.md
+("Image gradients") gives the agreement per bound and the backend choice.
 """
 import importlib
 import math
@@ -54,10 +29,8 @@ BACKENDS = ('auto', 'torch', 'opencv')
 
 
 def _resolve_is_compiling() -> Callable[[], bool]:
-    """``torch.compiler.is_compiling`` (torch 2.3+), else torch._dynamo's.
-
-    Resolved once at import: the tracer must not meet an import.
-    """
+    """``torch.compiler.is_compiling`` (torch 2.3+), else torch._dynamo's,
+    resolved at import: the tracer must not meet an import."""
     is_compiling = getattr(
         getattr(torch, 'compiler', None), 'is_compiling', None)
     if is_compiling is None:  # torch 2.0-2.2 keep it in torch._dynamo
@@ -75,13 +48,10 @@ def _is_tracing() -> bool:
 
 
 def _sobel(images: Tensor) -> Tensor:
-    """Sobel dx, dy of (N, C, H, W) images, replicated border.
+    """Sobel dx, dy of (N, C, H, W) images -> (N, C, 2, H, W).
 
-    Written with slices and additions (exact in float32 for 8-bit inputs,
-    and left in float32 by autocast, unlike a convolution).
-
-    Returns:
-        Tensor: (N, C, 2, H, W), dx then dy.
+    Slices and additions, replicated border: exact in float32 for 8-bit
+    inputs and untouched by autocast, unlike a convolution.
     """
     p = F.pad(images, (1, 1, 1, 1), mode='replicate')
     h, w = images.shape[2:]
@@ -99,8 +69,8 @@ def _sobel(images: Tensor) -> Tensor:
 def _non_maximum(mag: Tensor, dx: Tensor, dy: Tensor) -> Tensor:
     """OpenCV's non-maximum test on int32 (N, 1, H, W) maps -> bool.
 
-    Multiplications instead of OpenCV's shifts: ONNX's BitShift takes
-    unsigned types only. All products fit in int32 (|dx|, |dy| <= 1020).
+    Multiplications instead of OpenCV's shifts (ONNX's BitShift is
+    unsigned only); the products fit in int32 (|dx|, |dy| <= 1020).
     """
     ax, ay = dx.abs(), dy.abs()
     y = ay * _ONE
@@ -128,10 +98,8 @@ def _non_maximum(mag: Tensor, dx: Tensor, dy: Tensor) -> Tensor:
 
 
 def _dilate(mask: Tensor) -> Tensor:
-    """3x3 binary dilation of a bool (N, 1, H, W) mask, zeros outside.
-
-    Separable ORs of shifted slices: an order of magnitude faster than a
-    float ``max_pool2d`` on a CPU, and plain boolean ops when exported.
+    """3x3 binary dilation of a bool (N, 1, H, W) mask, zeros outside,
+    as separable ORs of shifted slices (plain boolean ops when exported).
     """
     p = F.pad(mask, (1, 1, 1, 1))
     rows = p[..., :, :-2] | p[..., :, 1:-1] | p[..., :, 2:]
@@ -139,21 +107,10 @@ def _dilate(mask: Tensor) -> Tensor:
 
 
 def _hysteresis(strong: Tensor, weak: Tensor, iters: int) -> Tensor:
-    """Grow ``strong`` through 8-connected ``weak`` pixels, ``iters`` steps.
-
-    Once a step changes nothing, no later step does: eager calls on CPU
-    tensors stop there (same result, checked every 8 steps); on other
-    devices the check would wait for the device, so they run all ``iters``
-    steps, as traced and exported graphs do.
-
-    Args:
-        strong (Tensor): (N, 1, H, W) bool mask of the strong edges.
-        weak (Tensor): (N, 1, H, W) bool mask of all candidate edges
-            (strong ones included).
-        iters (int): Growth steps (one pixel each), fixed.
-
-    Returns:
-        Tensor: (N, 1, H, W) bool edge mask.
+    """Grow ``strong`` through 8-connected ``weak`` pixels for ``iters``
+    steps; (N, 1, H, W) bool masks. Eager calls on CPU tensors stop once a
+    step changes nothing (same result); elsewhere that test would wait for
+    the device, so all steps run.
     """
     early_exit = strong.device.type == 'cpu' and not _is_tracing()
     edges = strong
@@ -177,8 +134,8 @@ def canny_edges(images: Tensor,
         low_threshold (float): Hysteresis low threshold (OpenCV units:
             L1 norm of the 3x3 Sobel gradient). Default: 10 (official).
         high_threshold (float): Hysteresis high threshold. Default: 100.
-        hysteresis_iters (int): Hysteresis growth steps, a fixed bound (see
-            the module docstring). Default: :data:`HYSTERESIS_ITERS`.
+        hysteresis_iters (int): Hysteresis growth steps, a fixed bound.
+            Default: :data:`HYSTERESIS_ITERS`.
 
     Returns:
         Tensor: (N, 1, H, W) float32 edge map, 1 on edges, 0 elsewhere.
@@ -204,11 +161,8 @@ def canny_edges(images: Tensor,
 def opencv_canny_edges(images: Tensor,
                        low_threshold: float = 10.,
                        high_threshold: float = 100.) -> Tensor:
-    """``cv2.Canny`` per image on the CPU (reference; same I/O as above).
-
-    A host round trip: :class:`CannyImageGradient` calls it for CPU
-    tensors only, outside traced graphs.
-    """
+    """``cv2.Canny`` per image, on the host (same I/O as
+    :func:`canny_edges`); used for eager calls on CPU tensors only."""
     import cv2
     arr = images.detach().float().round().clamp(0,
                                                 255).to(torch.uint8).permute(
@@ -228,12 +182,9 @@ class CannyImageGradient(nn.Module):
         low_threshold (float): Canny low threshold. Default: 10.
         high_threshold (float): Canny high threshold. Default: 100.
         backend (str): 'auto' (default): ``cv2.Canny`` for eager calls on
-            CPU tensors, :func:`canny_edges` on other devices and when
-            traced or compiled; the same edges as long as no weak chain
-            outgrows ``hysteresis_iters``. 'torch': always
-            :func:`canny_edges` (batched, on the images' device,
-            exportable). 'opencv': always ``cv2.Canny`` per image on the
-            host (converged hysteresis; raises when traced).
+            CPU tensors, else :func:`canny_edges`. 'torch': always
+            :func:`canny_edges`. 'opencv': always ``cv2.Canny`` (raises
+            when traced).
         hysteresis_iters (int): Hysteresis bound of :func:`canny_edges`.
             Default: :data:`HYSTERESIS_ITERS`.
     """
