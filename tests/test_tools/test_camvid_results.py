@@ -332,8 +332,11 @@ def test_status_from_fake_work_dirs(tmp_path, capsys):
 def test_reuse_builds_the_ablation_table_from_records(tmp_path):
     full = camvid.QUICK.format('gscnn-deeplabv3plus')
     nogate = camvid.ABLATION.format('nogate')
+    curves = dict(
+        train={'decode.loss_ce': [[50, 2.0], [100, 1.5]]},
+        val={'mIoU': [[500, 30.0], [1000, 38.0]]})
     records = _records(tmp_path, [
-        _record(full, 0, 40.0),
+        _record(full, 0, 40.0, curves=curves),
         _record(full, 1, 44.0),
         _record(nogate, 0, 38.0),
         _record(
@@ -344,8 +347,11 @@ def test_reuse_builds_the_ablation_table_from_records(tmp_path):
     results = tool.main([
         '--plan', 'ablation', '--reuse', '--work-root',
         str(tmp_path / 'none'), '--records', records, '--markdown',
-        str(out)
+        str(out), '--curves',
+        str(tmp_path / 'curves.png')
     ])
+    # the curves come from the record: no work dir is left
+    assert cv2.imread(str(tmp_path / 'curves.png')) is not None
     assert len(results) == 12
     text = out.read_text()
     header = ('| variant | seeds | mIoU | Pole | SignSymbol | Fence | '
@@ -460,7 +466,8 @@ def test_train_test_tables_figure_and_curves(tmp_path):
     results = tool.main([
         '--runs', 'fcn', 'fcn:1', 'gscnn', '--config-dir',
         str(configs), '--work-root',
-        str(tmp_path / 'runs'), '--train', '--markdown',
+        str(tmp_path / 'runs'), '--records',
+        str(tmp_path / 'no_records.json'), '--train', '--markdown',
         str(out / 'results.md'), '--json',
         str(out / 'results.json'), '--figure',
         str(out / 'fig.png'), '--images', '0', '2', '--curves',
@@ -503,11 +510,18 @@ def test_train_test_tables_figure_and_curves(tmp_path):
                 == picture[3 * 54 + 22:4 * 54, :64, 1]).all()
     assert cv2.imread(str(out / 'curves.png')) is not None
     # a second call reuses the test metrics of unchanged checkpoints
+    records = str(tmp_path / 'runs.json')
     again = tool.main([
         '--runs', 'fcn', '--config-dir',
         str(configs), '--work-root',
-        str(tmp_path / 'runs'), '--reuse'
+        str(tmp_path / 'runs'), '--reuse', '--record', '--records', records
     ])
+    # ... and records the finished run, with what --train logged
+    recorded, = json.loads(open(records).read())['runs']
+    assert (recorded['seed'], recorded['iters'], recorded['max_iters'],
+            recorded['best_iter']) == (0, 2, 2, fcn0['best_iter'])
+    assert recorded['cpu_min'] > 0 and recorded['curves']['val']['mIoU']
+    assert recorded['commit'] == fcn0['commit']
     reused = again['FCN (mmseg FCNHead), seed 0']['metrics']
     # (classes absent from the tiny test set are nan: compare as JSON)
     assert json.dumps(reused) == json.dumps(fcn0['metrics'])
