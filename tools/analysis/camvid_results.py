@@ -1,23 +1,32 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Train and test every CamVid model the same way and write the result
-tables, a figure of test predictions and the training curves.
+"""The run plan of the CamVid results, and the tool that trains, tests and
+tabulates its runs: result tables, a figure of test predictions and the
+training curves.
 
-Each run (config and seed) trains with ``tools/train.py`` into
-``WORK_ROOT/<config name>[_seed<N>]``; its checkpoint is picked on ``val``
-(best mIoU, mmengine's ``best_mIoU_iter_*.pth``) and tested on all of
-``test``, whole frames, single scale, with the config's own test evaluator
-whose ``IoUMetric`` is swapped for :class:`PerClassIoUMetric`. What
-produced docs/camvid_results.md::
+Four plans (``--plan``): ``quick`` (every head, 1500 iterations),
+``converged`` (up to 6000 iterations, early stopping), ``ablation`` (the
+Gated-SCNN paper's components, 1500 iterations) and ``heads`` (the shape
+stream on other heads, with/without pairs). Each run (config and seed)
+trains with ``tools/train.py`` into ``WORK_ROOT/<config name>[_seed<N>]``;
+its checkpoint is picked on ``val`` (best mIoU, ``best_mIoU_iter_*.pth``)
+and tested on all of ``test``, whole frames, single scale, with the
+config's own test evaluator whose ``IoUMetric`` is swapped for
+:class:`PerClassIoUMetric`.
 
-    python tools/analysis/camvid_results.py --train \\
-        --markdown work_dirs/camvid/results.md \\
-        --json work_dirs/camvid/results.json \\
-        --figure docs/figures/camvid_test_predictions.jpg \\
-        --curves docs/figures/camvid_curves.png
+Finished runs are recorded in ``docs/camvid_runs.json`` (``--record``):
+config, seed, git commit, iterations, cost, test metrics and validation
+curves, so that a later checkout without the work dirs still has them.
+``--status`` lists per run what exists here and what is recorded, with the
+command that trains (or resumes) each missing one; ``--reuse`` builds the
+tables from the recorded runs plus the finished runs of the work dirs::
 
-Without ``--train`` only runs that already validated are tested, the others
-are listed as not trained. ``--runs`` picks rows by config key and seed
-(``gscnn:1``).
+    python tools/analysis/camvid_results.py --plan converged --status
+    python tools/analysis/camvid_results.py --plan converged --reuse \
+        --record --markdown work_dirs/camvid_converged/results.md \
+        --curves docs/figures/camvid_converged_curves.png
+
+``--train`` trains (or resumes) the missing runs one after the other;
+``--runs`` picks rows by config key and seed (``gscnn:1``).
 """
 import argparse
 import copy
@@ -26,8 +35,11 @@ import glob
 import json
 import os.path as osp
 import re
+import resource
 import statistics
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+import subprocess
+import time
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -41,7 +53,6 @@ from benchmarking.run_results import (Run, cell, draw_predictions,
                                       train_seconds_per_iter)
 
 CONFIG_DIR = osp.join('configs', 'camvid')
-CONFIG_PATTERN = '{}_r18-c32-d16_1xb4-1500it_camvid-256x256.py'
 #: Boundary keys in the order of the tables.
 BF_TOLERANCES = (1, 2, 3, 5)
 GSCNN_BF_KEYS = [f'gscnn/BF@{t}px' for t in BF_TOLERANCES]
@@ -66,6 +77,11 @@ class CamVidRun(NamedTuple):
         return osp.splitext(osp.basename(self.config))[0]
 
     @property
+    def key(self) -> str:
+        """The config key of ``--runs``: its name before the first ``_``."""
+        return self.config_name.split('_')[0]
+
+    @property
     def work_dir_name(self) -> str:
         """The config's name, ``_seed<N>`` appended for seeds other than 0
         (seed 0 is the configs' own ``randomness.seed``)."""
@@ -73,27 +89,80 @@ class CamVidRun(NamedTuple):
         return self.config_name + suffix
 
 
-def default_runs(repo_root: str) -> List[CamVidRun]:
-    """The runs of docs/camvid_results.md: every head, two seeds for
-    Gated-SCNN and for DeepLabV3+ (the seed noise)."""
-    rows = [
-        ('GSCNNHead (Gated-SCNN)', 'gscnn', 0),
-        ('GSCNNHead (Gated-SCNN)', 'gscnn', 1),
-        ('GSCNNSepASPPHead (DeepLabV3+ with shape stream)',
-         'gscnn-deeplabv3plus', 0),
-        ('DeepLabV3+ (mmseg DepthwiseSeparableASPPHead)', 'deeplabv3plus', 0),
-        ('DeepLabV3+ (mmseg DepthwiseSeparableASPPHead)', 'deeplabv3plus', 1),
-        ('LightWeightRefineNetHead', 'lw-refinenet', 0),
-        ('RefineNetHead', 'refinenet', 0),
-        ('PSPUpsampleHead + ClassPresenceHead', 'psp-upsample-presence', 0),
-        ('PSPNet (mmseg PSPHead)', 'pspnet', 0),
-        ('FCN (mmseg FCNHead)', 'fcn', 0),
-    ]
+QUICK = '{}_r18-c32-d16_1xb4-1500it_camvid-256x256.py'
+CONVERGED = 'converged/{}_r18-c32-d16_1xb4-6k_camvid-256x256.py'
+ABLATION = ('ablation/gscnn-deeplabv3plus-{}_r18-c32-d16_1xb4-1500it_'
+            'camvid-256x256.py')
+MIT = '{}_mit-b0_1xb4-1500it_camvid-256x256.py'
+GSCNN = 'GSCNNHead (Gated-SCNN)'
+TWIN_STREAM = 'GSCNNSepASPPHead (DeepLabV3+ with shape stream)'
+DEEPLAB = 'DeepLabV3+ (mmseg DepthwiseSeparableASPPHead)'
+#: Suffix of the shape-stream half of a ``heads`` pair.
+WITH_STREAM = ' + shape stream'
+
+
+class Plan(NamedTuple):
+    """A set of runs: default work root, and rows of display name, config
+    (relative to ``configs/camvid``) and seeds, in training order."""
+    work_root: str
+    rows: Tuple[Tuple[str, str, Tuple[int, ...]], ...]
+
+
+#: The runs of docs/camvid_results.md, per plan (issue 23).
+PLANS = {
+    'quick':
+    Plan('work_dirs/camvid', (
+        (GSCNN, QUICK.format('gscnn'), (0, 1)),
+        (TWIN_STREAM, QUICK.format('gscnn-deeplabv3plus'), (0, )),
+        (DEEPLAB, QUICK.format('deeplabv3plus'), (0, 1)),
+        ('LightWeightRefineNetHead', QUICK.format('lw-refinenet'), (0, )),
+        ('RefineNetHead', QUICK.format('refinenet'), (0, )),
+        ('PSPUpsampleHead + ClassPresenceHead',
+         QUICK.format('psp-upsample-presence'), (0, )),
+        ('PSPNet (mmseg PSPHead)', QUICK.format('pspnet'), (0, )),
+        ('FCN (mmseg FCNHead)', QUICK.format('fcn'), (0, )),
+    )),
+    'converged':
+    Plan('work_dirs/camvid_converged', (
+        (GSCNN, CONVERGED.format('gscnn'), (0, 1, 2)),
+        (DEEPLAB, CONVERGED.format('deeplabv3plus'), (0, 1, 2)),
+        (TWIN_STREAM, CONVERGED.format('gscnn-deeplabv3plus'), (0, 1, 2)),
+    )),
+    'ablation':
+    Plan('work_dirs/camvid', (
+        ('full model (GSCNNSepASPPHead)', QUICK.format('gscnn-deeplabv3plus'),
+         (0, 1)),
+        ('no gated convolutions', ABLATION.format('nogate'), (0, 1)),
+        ('no image gradient', ABLATION.format('nogradient'), (0, 1)),
+        ('no dual-task loss', ABLATION.format('nodual'), (0, 1)),
+        ('no edge-attention loss', ABLATION.format('noatt'), (0, 1)),
+        ('no shape stream (DeepLabV3+)', QUICK.format('deeplabv3plus'),
+         (0, 1)),
+    )),
+    'heads':
+    Plan('work_dirs/camvid', (
+        ('UPerNet', QUICK.format('upernet'), (0, 1)),
+        ('UPerNet' + WITH_STREAM, QUICK.format('gscnn-upernet'), (0, 1)),
+        ('FCN', QUICK.format('fcn'), (0, )),
+        ('FCN' + WITH_STREAM, QUICK.format('gscnn-fcn'), (0, )),
+        ('SegFormer', MIT.format('segformer'), (0, )),
+        ('SegFormer' + WITH_STREAM, MIT.format('gscnn-segformer'), (0, )),
+    )),
+}
+
+
+def plan_runs(plan: str, config_dir: str) -> List[CamVidRun]:
+    """The runs of ``plan``, one per config and seed, configs under
+    ``config_dir``."""
     return [
-        CamVidRun(name,
-                  osp.join(repo_root, CONFIG_DIR, CONFIG_PATTERN.format(key)),
-                  seed) for name, key, seed in rows
+        CamVidRun(name, osp.join(config_dir, config), seed)
+        for name, config, seeds in PLANS[plan].rows for seed in seeds
     ]
+
+
+def default_runs(repo_root: str) -> List[CamVidRun]:
+    """The runs of the quick table of docs/camvid_results.md."""
+    return plan_runs('quick', osp.join(repo_root, CONFIG_DIR))
 
 
 def row_label(run: CamVidRun) -> str:
@@ -153,12 +222,17 @@ def _parse_stamp(text: str) -> datetime.datetime:
     return datetime.datetime.strptime(text, fmt)
 
 
+def _text_logs(work_dir: str) -> List[str]:
+    """The text logs of a run's launches, in order."""
+    return sorted(glob.glob(osp.join(work_dir, '*', '*.log')))
+
+
 def run_wall_seconds(work_dir: str) -> Optional[float]:
     """Wall time of a training run, from the first to the last timestamp of
     its text logs (start-up, training, validation, checkpoints), summed
     over launches; None without logs."""
     total = 0.0
-    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.log')))
+    logs = _text_logs(work_dir)
     for log in logs:
         stamps = []
         with open(log) as f:
@@ -170,6 +244,214 @@ def run_wall_seconds(work_dir: str) -> Optional[float]:
             span = (stamps[-1] - stamps[0]).total_seconds()
             total += span if span >= 0 else span + 365 * 86400
     return total if logs else None
+
+
+#: What mmengine's EarlyStoppingHook logs when it stops a run.
+EARLY_STOP_MESSAGE = 'did not improve in the last'
+#: Facts of a run that only ``--train`` can know (commit, CPU time).
+RUN_INFO = 'camvid_run.json'
+RECORDS = osp.join('docs', 'camvid_runs.json')
+#: The logged series a record keeps for the curves.
+CURVE_KEYS = dict(train=('decode.loss_ce', ), val=('mIoU', 'gscnn/BF@2px'))
+
+
+def run_state(run: CamVidRun, work_dir: str) -> dict:
+    """What ``work_dir`` holds of ``run``.
+
+    Returns:
+        dict: ``best`` (checkpoint path and iteration, or None), ``iters``
+        (last iteration logged, 0 without logs), ``max_iters`` (the
+        config's), ``early_stop_iter`` (the validation at which
+        ``EarlyStoppingHook`` stopped the run, or None), ``finished``
+        (a best checkpoint, and max_iters reached or stopped early),
+        ``started`` (the work dir exists) and ``curves``.
+    """
+    state = dict(
+        best=best_checkpoint(work_dir),
+        max_iters=Config.fromfile(run.config).train_cfg.max_iters,
+        early_stop_iter=None,
+        started=osp.isdir(work_dir))
+    try:
+        train, val = read_scalars(work_dir)
+    except FileNotFoundError:
+        train, val = {}, {}
+    state['iters'] = max((step for series in (*train.values(), *val.values())
+                          for step, _ in series),
+                         default=0)
+    for log in _text_logs(work_dir):
+        with open(log) as f:
+            if EARLY_STOP_MESSAGE in f.read():
+                state['early_stop_iter'] = max(
+                    (step for step, _ in val.get('mIoU', [])), default=None)
+    state['finished'] = state['best'] is not None and (
+        state['iters'] >= state['max_iters']
+        or state['early_stop_iter'] is not None)
+    series = dict(train=train, val=val)
+    state['curves'] = {
+        part: {
+            k: series[part][k]
+            for k in keys if k in series[part]
+        }
+        for part, keys in CURVE_KEYS.items()
+    }
+    return state
+
+
+def git_commit() -> str:
+    """HEAD of the checkout this tool runs from, marked when tracked files
+    differ from it."""
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(['git', *args],
+                              cwd=REPO_ROOT,
+                              capture_output=True,
+                              text=True)
+
+    head = git('rev-parse', 'HEAD')
+    if head.returncode:
+        return 'unknown (not a git checkout)'
+    dirty = git('status', '--porcelain', '--untracked-files=no').stdout
+    return head.stdout.strip() + (' + uncommitted changes' if dirty else '')
+
+
+def train_with_cost(run: CamVidRun, work_dir: str, resume: bool) -> None:
+    """Train (or resume) ``run``; add the commit and the CPU and wall
+    seconds of the training process to ``work_dir/camvid_run.json``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.time()
+    commit = git_commit()
+    train_run(run.config, work_dir, 'camvid_results',
+              [f'randomness.seed={run.seed}'], resume)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    info = read_run_info(work_dir)
+    commits = info.get('commit', '').split(', ') if info else []
+    info.update(
+        commit=', '.join(dict.fromkeys([c for c in commits if c] + [commit])),
+        cpu_s=info.get('cpu_s', 0.0) + (after.ru_utime + after.ru_stime) -
+        (before.ru_utime + before.ru_stime),
+        train_wall_s=info.get('train_wall_s', 0.0) + time.time() - start)
+    with open(osp.join(work_dir, RUN_INFO), 'w') as f:
+        json.dump(info, f, indent=2)
+
+
+def read_run_info(work_dir: str) -> dict:
+    path = osp.join(work_dir, RUN_INFO)
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def record_key(config: str, seed: int) -> str:
+    """Records match runs by config file name and seed."""
+    return f'{osp.splitext(osp.basename(config))[0]}:{seed}'
+
+
+def find_record(records: Dict[str, dict], run: CamVidRun,
+                plan: str) -> Optional[dict]:
+    """The record of ``run`` if ``plan`` may reuse it: a record listing
+    ``plans`` (runs of code older than the record keeping, whose commit is
+    unknown) serves those plans only."""
+    record = records.get(record_key(run.config, run.seed))
+    if record and plan in (record.get('plans') or [plan]):
+        return record
+    return None
+
+
+def load_records(path: str) -> Dict[str, dict]:
+    """The recorded runs of ``path`` by :func:`record_key`; {} when the
+    file does not exist."""
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        data = json.load(f)
+    if not isinstance(data.get('runs'), list):
+        raise SystemExit(f'{path}: expected {{"runs": [...]}}')
+    records = {}
+    for number, record in enumerate(data['runs']):
+        missing = {'config', 'seed', 'commit', 'metrics'} - set(record)
+        if missing:
+            raise SystemExit(f'{path}: run {number} lacks {sorted(missing)}')
+        records[record_key(record['config'], record['seed'])] = record
+    return records
+
+
+#: Row keys a record keeps (besides config, seed and name).
+RECORD_KEYS = ('commit', 'source', 'max_iters', 'iters', 'best_iter',
+               'early_stop_iter', 'val_mIoU', 'cpu_min', 'wall_min',
+               'train_wall_min', 's_per_iter', 'params_m', 'metrics', 'curves',
+               'plans')
+
+
+def save_records(path: str, records: Dict[str, dict]) -> None:
+    with open(path, 'w') as f:
+        json.dump(
+            dict(runs=[records[k] for k in sorted(records)]), f, indent=1)
+        f.write('\n')
+
+
+def make_record(run: CamVidRun, row: dict) -> dict:
+    """A finished run's row as it is kept in docs/camvid_runs.json (a nan
+    metric, a class absent from the test set, as null: strict JSON)."""
+    config = osp.relpath(osp.abspath(run.config), REPO_ROOT)
+    record = dict(name=run.name, config=config, seed=run.seed)
+    record.update({k: row.get(k) for k in RECORD_KEYS})
+    record['metrics'] = {
+        k: None if v != v else v
+        for k, v in row['metrics'].items()
+    }
+    return record
+
+
+def train_command(run: CamVidRun, work_dir: str, resume: bool) -> str:
+    config = osp.relpath(osp.abspath(run.config), REPO_ROOT)
+    return (f'python tools/train.py {config} --work-dir {work_dir}' +
+            (' --resume' if resume else '') +
+            f' --cfg-options randomness.seed={run.seed}')
+
+
+def format_status(plan: str, runs: Sequence[CamVidRun], work_root: str,
+                  records: Dict[str, dict]) -> str:
+    """Per run: what the work dir holds, whether it is recorded, and the
+    command that brings it forward."""
+    lines = [f'plan {plan}: work root {work_root}']
+    counts: Dict[str, int] = {}
+    for run in runs:
+        work_dir = osp.join(work_root, run.work_dir_name)
+        state = run_state(run, work_dir)
+        record = find_record(records, run, plan)
+        if state['best']:
+            here = (f'best checkpoint at iter {state["best"][1]}, last iter '
+                    f'{state["iters"]}/{state["max_iters"]}, ' +
+                    (f'early-stopped at {state["early_stop_iter"]}'
+                     if state['early_stop_iter'] else 'not early-stopped'))
+        else:
+            here = ('started, no best checkpoint yet'
+                    if state['started'] else 'not here')
+        if record:
+            kind, todo = 'recorded', None
+        elif state['finished']:
+            kind, todo = 'finished, not recorded', (
+                f'python tools/analysis/camvid_results.py --plan {plan} '
+                f'--work-root {work_root} --runs {run.key}:{run.seed} '
+                '--reuse --record')
+        else:
+            kind = 'in progress' if state['started'] else 'missing'
+            todo = train_command(run, work_dir, state['started'])
+        counts[kind] = counts.get(kind, 0) + 1
+        source = record and (record.get('source')
+                             or f'commit {record["commit"]}')
+        recorded = f'RECORDED ({source})' if record else 'not recorded'
+        lines += [
+            f'{row_label(run)} [{run.config_name}]',
+            f'  here: {here}; {recorded}'
+        ]
+        if todo:
+            lines.append(f'  next: {todo}')
+    kinds = ('recorded', 'finished, not recorded', 'in progress', 'missing')
+    lines.append('summary: ' + ', '.join(f'{counts[k]} {k}'
+                                         for k in kinds if k in counts))
+    return '\n'.join(lines)
 
 
 def format_main_table(results: Dict[str, dict]) -> str:
@@ -208,56 +490,143 @@ def seed_spread(
     results: Dict[str, dict],
     keys: Sequence[str] = ('mIoU', 'gscnn/BF@2px', 'BF@2px', 'BIoU')
 ) -> Dict[str, dict]:
-    """Per config trained with several seeds: mean and half-range
-    (``(max - min) / 2``) over its seeds of each key all of them report."""
-    by_config: Dict[str, List[dict]] = {}
-    for r in results.values():
-        if not r.get('missing'):
-            by_config.setdefault(r['name'], []).append(r['metrics'])
+    """Per model trained with several seeds: the mean, the sample standard
+    deviation (``n - 1``) and the half-range (``(max - min) / 2``) over its
+    seeds of each key all of them report."""
     spread = {}
-    for name, runs in by_config.items():
+    for name, runs in group_by_name(results).items():
         if len(runs) < 2:
             continue
         present = [k for k in keys if all(k in m for m in runs)]
-        spread[name] = {
-            key:
-            dict(
-                mean=statistics.fmean(m[key] for m in runs),
-                half_range=(max(m[key]
-                                for m in runs) - min(m[key]
-                                                     for m in runs)) / 2,
+        spread[name] = {}
+        for key in present:
+            values = [m[key] for m in runs]
+            spread[name][key] = dict(
+                mean=statistics.fmean(values),
+                std=statistics.stdev(values),
+                half_range=(max(values) - min(values)) / 2,
                 seeds=len(runs))
-            for key in present
-        }
     return spread
 
 
 def format_seed_table(spread: Dict[str, dict]) -> str:
-    """Mean ± half-range over seeds."""
+    """Mean ± sample standard deviation over seeds."""
     keys = list(next(iter(spread.values()))) if spread else []
-    rows = [[name, str(next(iter(stats.values()))['seeds'])] + [
-        f"{stats[k]['mean']:.1f} ± {stats[k]['half_range']:.1f}" for k in keys
-    ] for name, stats in spread.items()]
+    rows = [[name, str(next(iter(stats.values()))['seeds'])] +
+            [f"{stats[k]['mean']:.1f} ± {stats[k]['std']:.1f}" for k in keys]
+            for name, stats in spread.items()]
     return markdown_table(['model', 'seeds'] + keys, rows)
+
+
+def group_by_name(results: Dict[str, dict]) -> Dict[str, List[dict]]:
+    """The test metrics of each model's trained seeds, by display name in
+    table order (a model with none trained maps to [])."""
+    groups: Dict[str, List[dict]] = {}
+    for r in results.values():
+        groups.setdefault(r['name'], [])
+        if not r.get('missing'):
+            groups[r['name']].append(r['metrics'])
+    return groups
+
+
+def mean_std(values: Iterable[Optional[float]]) -> str:
+    """``mean ± sample std`` of the values that are numbers; one value
+    alone, ``-`` for none."""
+    numbers = [v for v in values if v is not None and v == v]
+    if len(numbers) < 2:
+        return cell(numbers[0] if numbers else None)
+    return f'{statistics.fmean(numbers):.1f} ± {statistics.stdev(numbers):.1f}'
 
 
 def format_cost_table(results: Dict[str, dict]) -> str:
     """Parameters and the logged training cost of each run."""
+    rows = [[
+        r['name'],
+        str(r['seed']),
+        cell(r.get('params_m'), 2),
+        cell(r.get('cpu_min')),
+        cell(r.get('s_per_iter'), 3),
+        cell(r.get('wall_min'))
+    ] for r in results.values() if not r.get('missing')]
+    return markdown_table([
+        'model', 'seed', 'params (M)', 'CPU min', 'median s/iter',
+        'run wall (min)'
+    ], rows)
+
+
+def format_converged_table(results: Dict[str, dict]) -> str:
+    """Schedule, iterations, early stop, cost and the headline scores."""
+    header = [
+        'model', 'seed', 'schedule (max iters)', 'iters reached',
+        'early stop at', 'best val iter', 'CPU min', 'wall min', 'test mIoU',
+        'BF@2 (gscnn)'
+    ]
     rows = []
     for r in results.values():
         if r.get('missing'):
+            rows.append(
+                [r['name'], str(r['seed']), 'not trained yet'] + [''] *
+                (len(header) - 3))
             continue
-        wall = r.get('wall_s')
+        stop = r.get('early_stop_iter')
         rows.append([
             r['name'],
             str(r['seed']),
-            cell(r.get('params_m'), 2),
-            cell(r.get('s_per_iter'), 3),
-            '-' if wall is None else f'{wall / 60:.1f}'
+            str(r.get('max_iters', '-')),
+            str(r.get('iters', '-')), '-' if stop is None else str(stop),
+            str(r['best_iter']),
+            cell(r.get('cpu_min')),
+            cell(r.get('wall_min')),
+            cell(r['metrics']['mIoU']),
+            cell(r['metrics'].get('gscnn/BF@2px'))
         ])
-    return markdown_table(
-        ['model', 'seed', 'params (M)', 'median s/iter', 'run wall (min)'],
-        rows)
+    return markdown_table(header, rows)
+
+
+#: The thin classes of the ablation table.
+THIN_CLASSES = ('Pole', 'SignSymbol', 'Fence', 'Pedestrian', 'Bicyclist')
+
+
+def format_ablation_table(results: Dict[str, dict]) -> str:
+    """Per variant, mean ± std over its seeds: mIoU, thin-class IoU and
+    BF at 1/2/3/5 px in the gscnn protocol."""
+    keys = (['mIoU'] + [PER_CLASS_PREFIX + c
+                        for c in THIN_CLASSES] + GSCNN_BF_KEYS)
+    header = (['variant', 'seeds', 'mIoU'] + list(THIN_CLASSES) +
+              [f'BF@{t} (gscnn)' for t in BF_TOLERANCES])
+    rows = []
+    for name, runs in group_by_name(results).items():
+        rows.append([name, str(len(runs))] +
+                    ([mean_std(m.get(k) for m in runs)
+                      for k in keys] if runs else ['not trained yet'] + [''] *
+                     (len(keys) - 1)))
+    return markdown_table(header, rows)
+
+
+def format_heads_table(results: Dict[str, dict]) -> str:
+    """Each head without and with the shape stream (mean ± std over seeds)
+    and the difference of the means."""
+    groups = group_by_name(results)
+    keys = ('mIoU', 'gscnn/BF@2px', 'BF@2px')
+    header = ['head', 'seeds (without / with)']
+    for key in keys:
+        header += [f'{key} without', f'{key} with', 'difference']
+    rows = []
+    for name, without in groups.items():
+        if name.endswith(WITH_STREAM):
+            continue
+        with_ = groups.get(name + WITH_STREAM, [])
+        row = [name, f'{len(without)} / {len(with_)}']
+        for key in keys:
+            pair = [[m[key] for m in runs if key in m]
+                    for runs in (without, with_)]
+            diff = (
+                '-' if not all(pair) else
+                f'{statistics.fmean(pair[1]) - statistics.fmean(pair[0]):+.1f}'
+            )
+            row += [mean_std(pair[0]), mean_std(pair[1]), diff]
+        rows.append(row)
+    return markdown_table(header, rows)
 
 
 def format_published() -> str:
@@ -265,9 +634,10 @@ def format_published() -> str:
                           [[n, p, f'{v:.1f}'] for n, p, v in PUBLISHED])
 
 
-def plot_curves(runs: Sequence[Tuple[str, str]], out_file: str) -> None:
+def plot_curves(runs: Sequence[Tuple[str, dict]], out_file: str) -> None:
     """Training loss, val mIoU and val ``gscnn/BF@2px`` of several runs
-    (``(label, work_dir)`` pairs) against iteration, one PNG."""
+    (``(label, curves)`` pairs, ``curves`` as :func:`run_state` returns
+    them) against iteration, one PNG."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -275,9 +645,7 @@ def plot_curves(runs: Sequence[Tuple[str, str]], out_file: str) -> None:
                'decode.loss_ce'), ('val mIoU (%)', 'val', 'mIoU'),
               ('val BF@2px, gscnn protocol (%)', 'val', 'gscnn/BF@2px')]
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
-    for label, work_dir in runs:
-        train, val = read_scalars(work_dir)
-        series = dict(train=train, val=val)
+    for label, series in runs:
         for ax, (_, part, key) in zip(axes, panels):
             points = series[part].get(key, [])
             if points:
@@ -345,23 +713,42 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Train and test the configs/camvid models')
+        description='Train, test and tabulate the configs/camvid runs')
+    parser.add_argument(
+        '--plan',
+        choices=sorted(PLANS),
+        default='quick',
+        help='which runs: quick (every head, 1500 iterations), converged '
+        '(6000 iterations, early stopping), ablation, heads (default quick)')
     parser.add_argument(
         '--runs',
         nargs='+',
         metavar='KEY[:SEED]',
-        help='rows to include, by config key (the config name before '
-        '"_r18") and seed (default 0), e.g. gscnn gscnn:1 fcn:2 (default: '
-        'the runs of docs/camvid_results.md)')
+        help='rows to include, by config key (the config name before the '
+        'first "_") and seed (default 0), e.g. gscnn gscnn:1 fcn:2 '
+        '(default: every run of the plan)')
     parser.add_argument(
         '--config-dir',
         help='read the configs from here instead of configs/camvid')
-    parser.add_argument('--work-root', default='work_dirs/camvid')
+    parser.add_argument('--work-root', help='default: the plan\'s (see PLANS)')
+    parser.add_argument(
+        '--records',
+        default=osp.join(REPO_ROOT, RECORDS),
+        help='the recorded runs (default docs/camvid_runs.json)')
+    parser.add_argument(
+        '--status',
+        action='store_true',
+        help='list what exists and what is recorded per run, with the '
+        'command for each missing one; trains and tests nothing')
     parser.add_argument(
         '--train',
         action='store_true',
-        help='train the runs that have no best checkpoint yet, one after '
-        'the other')
+        help='train (or resume) the runs that are neither finished here '
+        'nor (with --reuse) recorded, one after the other')
+    parser.add_argument(
+        '--record',
+        action='store_true',
+        help='write the finished runs of the work dirs into --records')
     parser.add_argument('--markdown', help='write the tables here')
     parser.add_argument('--json', help='write every figure as JSON here')
     parser.add_argument('--figure', help='picture of test predictions')
@@ -376,24 +763,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--reuse',
         action='store_true',
-        help='reuse the saved test metrics of an unchanged checkpoint')
+        help='take runs not finished here from --records, and reuse the '
+        'saved test metrics of an unchanged checkpoint')
     parser.add_argument('--device', default='cpu')
     return parser.parse_args(argv)
 
 
 def select_runs(args: argparse.Namespace) -> List[CamVidRun]:
-    runs = default_runs(REPO_ROOT)
-    if args.config_dir:
-        runs = [
-            r._replace(
-                config=osp.join(args.config_dir, osp.basename(r.config)))
-            for r in runs
-        ]
+    runs = plan_runs(args.plan, args.config_dir
+                     or osp.join(REPO_ROOT, CONFIG_DIR))
     if not args.runs:
         return runs
-    by_key = {}
+    by_key: Dict[str, CamVidRun] = {}
     for run in runs:
-        by_key.setdefault(run.config_name.split('_r18')[0], run)
+        by_key.setdefault(run.key, run)
     chosen = []
     for item in args.runs:
         key, _, seed = item.partition(':')
@@ -404,54 +787,114 @@ def select_runs(args: argparse.Namespace) -> List[CamVidRun]:
     return chosen
 
 
-def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
-    args = parse_args(argv)
-    runs = select_runs(args)
-    for run in runs:
-        if not osp.isfile(run.config):
-            raise SystemExit(f'config file {run.config!r} does not exist')
+def plan_sections(plan: str, results: Dict[str, dict],
+                  spread: Dict[str, dict]) -> List[Tuple[str, str]]:
+    """The titled tables of ``plan``."""
+    trained = [r for r in results.values() if not r.get('missing')]
+    classes = [
+        k[len(PER_CLASS_PREFIX):]
+        for k in (trained[0]['metrics'] if trained else {})
+        if k.startswith(PER_CLASS_PREFIX)
+    ]
+    seeds = ('Seeds (mean ± sample standard deviation)',
+             format_seed_table(spread) if spread else '-')
+    per_class = ('Per-class test IoU', format_class_table(results, classes))
+    if plan == 'converged':
+        return [('Converged runs', format_converged_table(results)), seeds,
+                ('Test results', format_main_table(results)), per_class,
+                ('Published, same split', format_published())]
+    if plan == 'ablation':
+        return [('Ablation (mean ± sample std over seeds)',
+                 format_ablation_table(results)), seeds,
+                ('Test results', format_main_table(results))]
+    if plan == 'heads':
+        return [('The shape stream on other heads',
+                 format_heads_table(results)),
+                ('Test results', format_main_table(results)), per_class]
+    return [('Test results', format_main_table(results)), per_class, seeds,
+            ('Cost', format_cost_table(results)),
+            ('Published, same split', format_published())]
+
+
+def collect(args: argparse.Namespace, runs: Sequence[CamVidRun],
+            work_root: str, records: Dict[str, dict]) -> Dict[str, dict]:
+    """A row per run: tested from its work dir when it finished there (or
+    without --reuse, when it has a best checkpoint), else its record (with
+    --reuse), else missing; training first with --train."""
     results: Dict[str, dict] = {}
     for run in runs:
-        work_dir = osp.join(args.work_root, run.work_dir_name)
-        best = best_checkpoint(work_dir)
-        if best is None and args.train:
-            train_run(run.config, work_dir, 'camvid_results',
-                      [f'randomness.seed={run.seed}'])
-            best = best_checkpoint(work_dir)
+        work_dir = osp.join(work_root, run.work_dir_name)
+        record = find_record(records, run, args.plan)
+        state = run_state(run, work_dir)
+        if args.train and not state['finished'] and not (args.reuse
+                                                         and record):
+            train_with_cost(run, work_dir, state['started'])
+            state = run_state(run, work_dir)
         row = dict(
             name=run.name, seed=run.seed, config=run.config, work_dir=work_dir)
         results[row_label(run)] = row
-        if best is None:
+        if state['best'] and (state['finished'] or not args.reuse
+                              or not record):
+            checkpoint, iteration = state['best']
+            metrics, info = evaluate_cached(run.config, checkpoint,
+                                            osp.join(work_dir, 'test_eval'),
+                                            test_evaluator(run.config),
+                                            args.reuse, args.device,
+                                            'camvid_results')
+            cost = read_run_info(work_dir)
+            wall = run_wall_seconds(work_dir)
+            row.update(
+                checkpoint=checkpoint,
+                best_iter=iteration,
+                val_mIoU=val_score(work_dir, iteration),
+                s_per_iter=train_seconds_per_iter(work_dir),
+                wall_min=None if wall is None else wall / 60,
+                cpu_min=cost['cpu_s'] / 60 if 'cpu_s' in cost else None,
+                train_wall_min=cost['train_wall_s'] /
+                60 if 'train_wall_s' in cost else None,
+                commit=cost.get('commit')
+                or 'unknown: trained outside camvid_results.py --train '
+                f'(HEAD when recorded: {git_commit()})',
+                source='work dir' +
+                ('' if state['finished'] else ' (not finished)'),
+                metrics=metrics,
+                **{
+                    k: state[k]
+                    for k in ('iters', 'max_iters', 'early_stop_iter',
+                              'curves')
+                },
+                **info)
+            if args.record and state['finished']:
+                records[record_key(run.config,
+                                   run.seed)] = make_record(run, row)
+        elif args.reuse and record:
+            row.update({k: record.get(k) for k in RECORD_KEYS})
+        else:
             print(f'[camvid_results] {row_label(run)}: no best_mIoU '
-                  f'checkpoint in {work_dir} (pass --train)')
+                  f'checkpoint in {work_dir} and no record (pass --train)')
             row['missing'] = True
-            continue
-        checkpoint, iteration = best
-        metrics, info = evaluate_cached(run.config, checkpoint,
-                                        osp.join(work_dir, 'test_eval'),
-                                        test_evaluator(run.config), args.reuse,
-                                        args.device, 'camvid_results')
-        row.update(
-            checkpoint=checkpoint,
-            best_iter=iteration,
-            val_mIoU=val_score(work_dir, iteration),
-            s_per_iter=train_seconds_per_iter(work_dir),
-            wall_s=run_wall_seconds(work_dir),
-            metrics=metrics,
-            **info)
-    trained = [r for r in results.values() if not r.get('missing')]
-    classes = [
-        k[len('IoU.'):] for k in (trained[0]['metrics'] if trained else {})
-        if k.startswith('IoU.')
-    ]
+    return results
+
+
+def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
+    args = parse_args(argv)
+    runs = select_runs(args)
+    work_root = args.work_root or PLANS[args.plan].work_root
+    for run in runs:
+        if not osp.isfile(run.config):
+            raise SystemExit(f'config file {run.config!r} does not exist')
+    records = load_records(args.records)
+    if args.status:
+        print(format_status(args.plan, runs, work_root, records))
+        return {}
+    results = collect(args, runs, work_root, records)
+    if args.record:
+        save_records(args.records, records)
+        print(f'[camvid_results] records: {args.records}')
     spread = seed_spread(results)
-    sections = [('Test results', format_main_table(results)),
-                ('Per-class test IoU', format_class_table(results, classes)),
-                ('Seeds', format_seed_table(spread) if spread else '-'),
-                ('Cost', format_cost_table(results)),
-                ('Published, same split', format_published())]
-    markdown = '\n\n'.join(f'### {title}\n\n{body}'
-                           for title, body in sections)
+    markdown = '\n\n'.join(
+        f'### {title}\n\n{body}'
+        for title, body in plan_sections(args.plan, results, spread))
     print(markdown)
     if args.markdown:
         with open(args.markdown, 'w') as f:
@@ -459,8 +902,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(runs=results, seeds=spread), f, indent=2)
+    trained = [r for r in results.values() if not r.get('missing')]
     seed0 = [(Run(r['name'], r['config']), r['checkpoint']) for r in trained
-             if r['seed'] == 0]
+             if r['seed'] == 0 and 'checkpoint' in r]
     if args.figure and seed0:
         draw_predictions(
             seed0,
@@ -470,10 +914,12 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
             scale=0.5,
             edges=True)
         print(f'[camvid_results] figure: {args.figure}')
-    if args.curves and trained:
-        plot_curves([(row_label(run), r['work_dir'])
-                     for run, r in zip(runs, results.values())
-                     if not r.get('missing') and r['seed'] == 0], args.curves)
+    curves = [
+        (f'{r["name"]}, seed {r["seed"]}', r['curves']) for r in trained
+        if r.get('curves') and (args.plan == 'converged' or r['seed'] == 0)
+    ]
+    if args.curves and curves:
+        plot_curves(curves, args.curves)
         print(f'[camvid_results] curves: {args.curves}')
     return results
 

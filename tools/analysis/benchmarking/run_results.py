@@ -217,10 +217,14 @@ def markdown_table(header: Sequence[str],
 def train_run(config: str,
               work_dir: str,
               tool: str,
-              cfg_options: Sequence[str] = ()) -> None:
+              cfg_options: Sequence[str] = (),
+              resume: bool = False) -> None:
     """Train ``config`` into ``work_dir`` with ``tools/train.py`` in a
-    subprocess (as a user runs it); exit naming the log on failure."""
+    subprocess (as a user runs it), from its last checkpoint with
+    ``resume``; exit naming the log on failure."""
     cmd = [sys.executable, TRAIN_SCRIPT, config, '--work-dir', work_dir]
+    if resume:
+        cmd.append('--resume')
     if cfg_options:
         cmd += ['--cfg-options', *cfg_options]
     print(f'[{tool}] training: {" ".join(cmd)}', flush=True)
