@@ -6,8 +6,8 @@ from typing import Optional
 
 from mmseg.registry import DATASETS
 
+from ..demo import generate_demo_cityscapes, read_manifest
 from .checked_dataset import CheckedCityscapesDataset
-from .demo_cityscapes import generate_demo_cityscapes, read_manifest
 
 
 @DATASETS.register_module()
@@ -15,8 +15,8 @@ class DemoCityscapesDataset(CheckedCityscapesDataset):
     """The embedded synthetic street scenes, generated on first use.
 
     A missing, empty, incomplete or differently-parametrised ``data_root`` is
-    (re)generated first (:func:`generate_demo_cityscapes`); then it is
-    ``CityscapesDataset`` (19 trainIds, 255 ignored).
+    (re)generated first (:func:`mmseg_ext.demo.generate_demo_cityscapes`);
+    then it is ``CityscapesDataset`` (19 trainIds, 255 ignored).
 
     Args:
         demo_cfg (dict, optional): Generator parameters (``seed``,

@@ -162,8 +162,11 @@ def test_given_backend_args_are_kept(tmp_path):
     assert not isinstance(hook.file_backend, AtomicLocalBackend)
 
 
-def test_writes_go_through_atomic_write(tmp_path, monkeypatch):
+@pytest.fixture
+def atomic_writes(monkeypatch):
+    """The names of the files written through ``atomic_write``."""
     from mmseg_ext.engine import checkpoint_files
+    from mmseg_ext.engine.hooks import atomic_checkpoint_hook
     written = []
     real = checkpoint_files.atomic_write
 
@@ -172,6 +175,13 @@ def test_writes_go_through_atomic_write(tmp_path, monkeypatch):
         real(data, path)
 
     monkeypatch.setattr(checkpoint_files, 'atomic_write', spy)
+    # The hook module imported the function: its name too.
+    monkeypatch.setattr(atomic_checkpoint_hook, 'atomic_write', spy)
+    return written
+
+
+def test_writes_go_through_atomic_write(tmp_path, atomic_writes):
+    written = atomic_writes
     _run(AtomicCheckpointHook, str(tmp_path), False,
          dict(interval=2, save_best='acc'))
     assert {'iter_2.pth', 'iter_4.pth', 'iter_5.pth'} <= set(written)
@@ -179,19 +189,8 @@ def test_writes_go_through_atomic_write(tmp_path, monkeypatch):
 
 
 def test_pointer_and_published_copies_go_through_atomic_write(
-        tmp_path, monkeypatch):
-    from mmseg_ext.engine import checkpoint_files
-    written = []
-    real = checkpoint_files.atomic_write
-
-    def spy(data, path):
-        written.append(osp.basename(path))
-        real(data, path)
-
-    monkeypatch.setattr(checkpoint_files, 'atomic_write', spy)
-    # The hook module imported the function: patch its name too.
-    from mmseg_ext.engine.hooks import atomic_checkpoint_hook
-    monkeypatch.setattr(atomic_checkpoint_hook, 'atomic_write', spy)
+        tmp_path, atomic_writes):
+    written = atomic_writes
     _run(AtomicCheckpointHook, str(tmp_path), False,
          dict(interval=2, save_best='acc', published_keys=['state_dict']))
     # mmengine points at every iter_* it saves (2, 4, the last one 5, and

@@ -110,6 +110,8 @@ def test_shipped_tools_parse_the_users_config(venv, tmp_path):
 
         with mock.patch.object(Runner, 'from_cfg', fake_from_cfg):
             sys.argv = ['train.py', 'my_config.py', '--work-dir', 'wd']
+            # As `python train.py`: its folder (sibling modules) on the path.
+            sys.path.insert(0, {osp.dirname(train)!r})
             try:
                 runpy.run_path({train!r}, run_name='__main__')
             except SystemExit:

@@ -268,7 +268,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def synthetic_cityscapes(root: str, samples: int) -> str:
-    from mmseg_ext.datasets.demo_cityscapes import generate_demo_cityscapes
+    from mmseg_ext.demo import generate_demo_cityscapes
     print(
         f'[targets] generating {samples} synthetic 1024x2048 scenes '
         f'into {root}',

@@ -1,10 +1,7 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Code shared by the scripts that train, test and tabulate runs.
-
-``demo_results.py``, ``camvid_results.py`` and ``plot_curves.py`` use it:
-a run's final complete checkpoint, its test metrics (cached per checkpoint
-file), a figure of several runs' predictions, and the reader of mmengine's
-scalar logs.
+"""What ``demo_results.py``, ``camvid_results.py`` and ``plot_curves.py``
+share: a run's final checkpoint, its test metrics (cached per checkpoint
+file), a figure of several runs' predictions, mmengine's scalar logs.
 
 ``tools/train.py`` logs to ``WORK_DIR/<timestamp>/vis_data/scalars.json``,
 one JSON object per line: training lines carry ``iter`` (and ``loss``,
@@ -26,7 +23,6 @@ import cv2
 import numpy as np
 from mmengine.config import Config
 
-from mmseg_ext.apis import load_run_config
 from mmseg_ext.engine import is_complete_checkpoint
 
 TRAIN_SCRIPT = osp.join(
@@ -149,7 +145,8 @@ def evaluate_checkpoint(config: str,
         about the model (decode head type, parameters in millions).
     """
     from mmengine.runner import Runner
-    cfg = load_run_config(config, work_dir=work_dir)
+    cfg = Config.fromfile(config)
+    cfg.work_dir, cfg.launcher = work_dir, 'none'
     cfg.load_from = checkpoint
     cfg.test_evaluator = copy.deepcopy(evaluator)
     cfg.default_hooks.visualization = dict(
