@@ -16,6 +16,8 @@ OpenMMLab packaging: the wheel ships ``configs/``, ``tools/``, ``demo/`` and
 ``model-index.yml`` as ``mmseg_ext/.mim/...`` (as mmseg does), so
 ``_base_ = ['mmseg_ext::...']`` and ``mim`` find them, plus
 ``mmseg_ext-import-hook.pth`` (see ``mmseg_ext/compat/import_hook.py``).
+An editable install (``pip install -e .``) links ``mmseg_ext/.mim/...`` in
+the checkout to the same folders and installs the same ``.pth``.
 """
 import os
 import os.path as osp
@@ -25,6 +27,7 @@ import sys
 from importlib import metadata
 from setuptools import find_packages, setup
 from setuptools.command.build_py import build_py
+from setuptools.command.develop import develop
 
 HERE = osp.dirname(osp.abspath(__file__))
 #: First torch release whose wheels accept numpy 2 (measured: see
@@ -151,20 +154,57 @@ class BuildPyWithMim(build_py):
         super().run()
         if self.editable_mode:
             link_mim_items(osp.join(HERE, 'mmseg_ext'))
+            write_pth(editable_wheel_root(self.distribution))
             return
         mim = osp.join(self.build_lib, 'mmseg_ext', '.mim')
         for item in MIM_ITEMS:
             src = osp.join(HERE, item)
             if osp.exists(src):
                 _copy_item(src, osp.join(mim, item))
-        with open(osp.join(self.build_lib, PTH_NAME), 'w') as f:
-            f.write(PTH_LINE)
+        write_pth(self.build_lib)
 
     def get_outputs(self, include_bytecode=1):
         outputs = super().get_outputs(include_bytecode)
         if not self.editable_mode:
             outputs.append(osp.join(self.build_lib, PTH_NAME))
         return outputs
+
+
+class DevelopWithMim(develop):
+    """Legacy editable installs (``setup.py develop``: pip without PEP 660
+    support, or ``--no-build-isolation`` with setuptools < 64): the same
+    ``.mim`` links and import-hook ``.pth`` as :class:`BuildPyWithMim`."""
+
+    def run(self):
+        super().run()
+        if not self.uninstall:
+            link_mim_items(osp.join(HERE, 'mmseg_ext'))
+            write_pth(self.install_dir)
+
+
+def write_pth(folder):
+    """The import-hook ``.pth`` at the top of ``folder`` (what becomes
+    site-packages)."""
+    with open(osp.join(folder, PTH_NAME), 'w') as f:
+        f.write(PTH_LINE)
+
+
+def editable_wheel_root(distribution):
+    """The top of the wheel that ``pip install -e .`` builds (PEP 660).
+
+    setuptools' ``editable_wheel`` points ``install_lib`` at the unpacked
+    wheel, whose every file lands in site-packages; its package folders
+    stay in the checkout. A ``.pth`` written there is installed like the
+    regular wheel's.
+    """
+    install = distribution.get_command_obj('install')
+    root = getattr(install, 'install_lib', None)
+    if not root or not osp.isdir(root):
+        raise RuntimeError(
+            'mmseg_ext: cannot find where `pip install -e .` builds its '
+            f'wheel (install_lib={root!r}) to put {PTH_NAME} there; '
+            'install with `pip install .`, or use setuptools>=64')
+    return root
 
 
 if __name__ == '__main__':
@@ -181,7 +221,10 @@ if __name__ == '__main__':
         include_package_data=False,
         install_requires=install_requires(),
         extras_require={'tests': read_requirements('tests.txt')},
-        cmdclass={'build_py': BuildPyWithMim},
+        cmdclass={
+            'build_py': BuildPyWithMim,
+            'develop': DevelopWithMim
+        },
         classifiers=[
             'Programming Language :: Python :: 3',
             'Topic :: Scientific/Engineering :: Image Recognition',

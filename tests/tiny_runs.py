@@ -44,7 +44,7 @@ def load_script(*parts: str) -> ModuleType:
 
 def tool_module(folder: str, name: str) -> ModuleType:
     """Import module ``name`` shared by the scripts of ``tools/<folder>/``
-    (e.g. ``tool_module('analysis', 'benchmarking.targets')``), the way
+    (e.g. ``tool_module('analysis', 'benchmarking.run_results')``), the way
     those scripts import it: their folder on ``sys.path``."""
     _on_sys_path(osp.join(REPO_ROOT, 'tools', folder))
     return importlib.import_module(name)

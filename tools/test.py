@@ -14,11 +14,11 @@ import os
 import os.path as osp
 
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
-from mmseg_ext.apis import (enable_visualization, load_run_config,
-                            parse_cfg_options, set_iou_output_dir)
 from mmseg_ext.engine import EdgeMapWriterHook
-from mmseg_ext.utils import close_distributed
 from mmseg_ext.visualization import EDGE_SUFFIX
+from cpu_distributed import close_distributed
+from run_config import (enable_visualization, load_run_config,
+                        parse_cfg_options, set_iou_output_dir)
 
 
 def parse_args() -> argparse.Namespace:

@@ -13,9 +13,9 @@ import os
 from mmengine.logging import print_log
 
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
-from mmseg_ext.apis import (finish_message, load_run_config, parse_cfg_options,
-                            resolve_resume)
-from mmseg_ext.utils import close_distributed
+from cpu_distributed import close_distributed
+from run_config import (finish_message, load_run_config, parse_cfg_options,
+                        resolve_resume)
 
 
 def parse_args() -> argparse.Namespace:

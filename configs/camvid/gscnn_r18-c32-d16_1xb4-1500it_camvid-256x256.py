@@ -1,55 +1,47 @@
-# Gated-SCNN (GSCNNHead + GatedShapeStream) on CamVid, trained from scratch
-# on a half-width ResNetV1c-18 (32 base channels, output stride 16), the
-# shared backbone and schedule of every configs/camvid/ model (README).
-_base_ = [
-    '../_base_/models/gscnn_r50-d8.py',
-    '../_base_/mmseg_ext_shape_stream_runtime.py',
-    '../_base_/datasets/camvid.py',
-    '../_base_/schedules/schedule_camvid.py',
-]
-crop_size = (256, 256)
-# Backbone: a half-width ResNetV1c-18 trained from scratch (README). With
-# GPUs and ImageNet weights, change this one line to
-# `backbone_width, backbone_weights = 64, 'open-mmlab://resnet18_v1c'`.
-backbone_width, backbone_weights = 32, None
-norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(size=crop_size)
+# Gated-SCNN (GSCNNHead + GatedShapeStream) on CamVid, on the shared CamVid
+# model, data and schedule (configs/_base_/models/camvid_r18-c32-d16.py,
+# README).
+_base_ = ['../_base_/models/camvid_r18-c32-d16.py']
 model = dict(
-    data_preprocessor=data_preprocessor,
-    pretrained=backbone_weights,
-    backbone=dict(
-        depth=18,
-        stem_channels=backbone_width,
-        base_channels=backbone_width,
-        strides=(1, 2, 2, 1),
-        dilations=(1, 1, 1, 2),
-        norm_cfg=norm_cfg),
+    type='ShapeStreamEncoderDecoder',
+    image_gradient=dict(
+        low_threshold=10.,
+        high_threshold=100.,
+        backend='auto',
+        hysteresis_iters=256),
     neck=dict(
-        in_channels=[backbone_width * 2**i for i in range(4)],
+        type='GatedShapeStream',
+        in_channels={{_base_.stage_channels}},
+        stream_index=0,
         stream_in_channels=16,
+        in_index=(1, 2, 3),
         channels=(16, 8, 4),
         # The shape stream at 1/4 of the input (the paper: full size).
         stride=4,
-        norm_cfg=norm_cfg),
+        norm_cfg={{_base_.model.decode_head.norm_cfg}},
+        align_corners=False),
     decode_head=dict(
-        in_channels=8 * backbone_width,
+        type='GSCNNHead',
         channels=64,
         # ASPP rates for output stride 16 (16x16 crops, 23x30 frames).
         dilations=(1, 3, 6, 9),
-        fine_in_channels=backbone_width,
+        fine_in_index=0,
+        fine_in_channels={{_base_.backbone_width}},
         fine_channels=24,
-        num_classes=11,
-        norm_cfg=norm_cfg,
+        num_convs=2,
+        loss_edge=dict(type='BoundaryBCELoss', loss_weight=20.0),
         # Boundaries compared at half resolution, radius 2 (the paper: full
         # resolution, radius 4): the same blur at a quarter of the cost.
         loss_dual=dict(
-            type='DualTaskLoss', tau=0.5, scale_factor=0.5, smooth_radius=2)),
-    auxiliary_head=dict(
-        in_channels=4 * backbone_width,
-        channels=64,
-        num_classes=11,
-        norm_cfg=norm_cfg))
+            type='DualTaskLoss',
+            tau=0.5,
+            loss_weight=1.0,
+            scale_factor=0.5,
+            smooth_radius=2),
+        loss_edge_att=dict(
+            type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0)))
 train_dataloader = dict(
     dataset=dict(pipeline={{_base_.shape_stream_train_pipeline}}))
 tta_model = dict(type='ShapeStreamTTAModel')
-randomness = dict(seed=0)
+# Image, ground truth, prediction and predicted edges side by side.
+visualizer = dict(type='SideBySideSegVisualizer')

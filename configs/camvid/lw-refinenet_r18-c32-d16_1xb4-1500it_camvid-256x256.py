@@ -1,32 +1,13 @@
 # Light-Weight RefineNet (LightWeightRefineNetHead: chained residual pooling
-# fusion of all four stages) on CamVid, from scratch on the shared
-# half-width ResNetV1c-18 (output stride 16, so stage 4 reaches the head at
-# 1/16) and schedule (README).
-_base_ = [
-    '../_base_/models/lw-refinenet_r50-d32.py',
-    '../_base_/mmseg_ext_runtime.py',
-    '../_base_/datasets/camvid.py',
-    '../_base_/schedules/schedule_camvid.py',
-]
-crop_size = (256, 256)
-# Backbone: a half-width ResNetV1c-18 trained from scratch (README). With
-# GPUs and ImageNet weights, change this one line to
-# `backbone_width, backbone_weights = 64, 'open-mmlab://resnet18_v1c'`.
-backbone_width, backbone_weights = 32, None
-norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(size=crop_size)
+# fusion of all four stages) on CamVid: the RefineNet config with the
+# light-weight head (1x1 convolutions, no RCUs, no dropout) and, as the
+# paper, no batch-norm in the head.
+_base_ = ['./refinenet_r18-c32-d16_1xb4-1500it_camvid-256x256.py']
 model = dict(
-    data_preprocessor=data_preprocessor,
-    pretrained=backbone_weights,
-    backbone=dict(
-        depth=18,
-        stem_channels=backbone_width,
-        base_channels=backbone_width,
-        strides=(1, 2, 2, 1),
-        dilations=(1, 1, 1, 2),
-        norm_cfg=norm_cfg),
     decode_head=dict(
-        in_channels=[backbone_width * 2**i for i in range(4)],
-        channels=32,
-        num_classes=11))
-randomness = dict(seed=0)
+        type='LightWeightRefineNetHead',
+        num_adapt_rcus=0,
+        num_output_rcus=0,
+        conv_kernel_size=1,
+        dropout_ratio=0.,
+        norm_cfg=None))

@@ -1,28 +1,35 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Make ``import mmseg.apis`` work on mmcv-lite before ``import mmseg_ext``.
+"""Let scripts import mmseg and parse our configs before ``import mmseg_ext``.
 
 mmseg 1.2.2 imports ``mmcv.ops`` at module level (``mmseg.utils``,
 ``mmseg.models``, ``mmseg.apis``), and mmcv-lite has no compiled
 ``mmcv._ext``, so a script that starts with ``from mmseg.apis import
 init_model`` dies with ``No module named 'mmcv._ext'`` before it ever
-reaches ``import mmseg_ext``.
+reaches ``import mmseg_ext``. And mmseg's stock ``tools/train.py`` parses a
+user's config (``_base_ = ['mmseg_ext::...']``) before it runs the
+config's ``custom_imports``.
 
-The wheel therefore installs ``mmseg_ext-mmcv-lite.pth`` into site-packages,
-whose one line calls :func:`activate` at interpreter start-up. That puts
-:class:`MmcvOpsFinder` at the front of ``sys.meta_path``. It does nothing
-until something imports ``mmcv.ops``, and then:
+Every install, wheel or editable (``pip install -e .``), therefore puts
+``mmseg_ext-import-hook.pth`` into site-packages (``setup.py``); its one
+line loads this file and calls :func:`_activate_from_pth` at interpreter
+start-up, which calls :func:`activate`: :class:`ImportHookFinder` goes to
+the front of ``sys.meta_path``. It does nothing until one of three modules
+is imported, then:
 
-* with a full mmcv (``mmcv._ext`` importable) it steps aside, and the real
-  ``mmcv.ops`` is imported as usual;
-* with mmcv-lite it provides the stand-in ``mmcv.ops`` of
-  :mod:`mmseg_ext.compat.mmcv_ops` (the same module ``import mmseg_ext``
-  installs), so the import order of a user's script no longer matters.
+* ``mmcv.ops``: with a full mmcv (``mmcv._ext`` importable) it steps aside
+  and the real ``mmcv.ops`` is imported; with mmcv-lite it serves the
+  stand-in of :mod:`mmseg_ext.compat.mmcv_ops` (the module ``import
+  mmseg_ext`` installs), so the import order of a script does not matter;
+* ``mmengine.config.utils``: adds ``mmseg_ext`` to its ``MODULE2PACKAGE``
+  table, so ``_base_ = ['mmseg_ext::...']`` resolves;
+* ``mmengine.config.config``: makes its ``get_installed_path`` answer the
+  folder ``mmseg_ext`` is imported from (:func:`mmseg_ext_path`) for
+  ``mmseg_ext``; mmengine's own answer, the distribution's location joined
+  with the package name, does not exist for an editable install. Other
+  packages get mmengine's answer.
 
-It also adds ``mmseg_ext`` to mmengine's ``MODULE2PACKAGE`` table right
-after ``mmengine.config.utils`` is imported, so mmseg's stock
-``tools/train.py`` resolves ``_base_ = ['mmseg_ext::...']`` in a user's
-config, which mmengine parses before it runs the config's
-``custom_imports`` (``import mmseg_ext`` adds the same entry).
+``import mmseg_ext`` makes the same two mmengine changes
+(:func:`mmseg_ext.compat.register_config_package`).
 
 This module imports only the standard library: it runs at start-up in
 every Python process of the environment. ``MMSEG_EXT_NO_IMPORT_HOOK=1``
@@ -66,46 +73,89 @@ class _StubLoader(importlib.abc.Loader):
         pass
 
 
-class _ConfigTableLoader(importlib.abc.Loader):
-    """Runs the real loader of ``mmengine.config.utils``, then adds
-    ``mmseg_ext`` to its ``MODULE2PACKAGE`` table."""
+def mmseg_ext_path() -> str:
+    """The folder of the ``mmseg_ext`` package that imports resolve to
+    (site-packages for a wheel, the checkout for an editable install)."""
+    spec = importlib.util.find_spec('mmseg_ext')
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(
+            "mmseg_ext: cannot locate the package; install it with "
+            "`pip install mmseg_ext` or `pip install -e .` in its checkout")
+    return os.path.dirname(spec.origin)
 
-    def __init__(self, loader):
+
+def patch_installed_path(module) -> None:
+    """Make ``module.get_installed_path`` (mmengine's, as imported into
+    ``mmengine.config.config``) answer :func:`mmseg_ext_path` for
+    ``mmseg_ext`` (idempotent)."""
+    original = getattr(module, 'get_installed_path', None)
+    if original is None or getattr(original, 'mmseg_ext_patch', False):
+        return
+
+    def get_installed_path(package: str) -> str:
+        if package == 'mmseg_ext':
+            return mmseg_ext_path()
+        return original(package)
+
+    get_installed_path.mmseg_ext_patch = True
+    get_installed_path.__wrapped__ = original
+    module.get_installed_path = get_installed_path
+
+
+def register_in_config_table(module) -> None:
+    """Add ``mmseg_ext`` to ``module.MODULE2PACKAGE`` (mmengine's
+    ``mmengine.config.utils``), leaving every other entry alone."""
+    table = getattr(module, 'MODULE2PACKAGE', None)
+    if isinstance(table, dict):
+        table.setdefault('mmseg_ext', 'mmseg_ext')
+
+
+#: Module -> what to do to it right after it is executed.
+_AFTER_IMPORT = {
+    'mmengine.config.utils': register_in_config_table,
+    'mmengine.config.config': patch_installed_path,
+}
+
+
+class _AfterExecLoader(importlib.abc.Loader):
+    """Runs the real loader of a module, then ``after(module)``."""
+
+    def __init__(self, loader, after):
         self.loader = loader
+        self.after = after
 
     def create_module(self, spec):
         return self.loader.create_module(spec)
 
     def exec_module(self, module):
         self.loader.exec_module(module)
-        table = getattr(module, 'MODULE2PACKAGE', None)
-        if isinstance(table, dict):
-            table.setdefault('mmseg_ext', 'mmseg_ext')
+        self.after(module)
 
     def __getattr__(self, name):
         return getattr(self.loader, name)
 
 
-class MmcvOpsFinder(importlib.abc.MetaPathFinder):
+class ImportHookFinder(importlib.abc.MetaPathFinder):
     """Serves the stand-in ``mmcv.ops`` when mmcv has no compiled ops, and
-    registers ``mmseg_ext`` in mmengine's config-package table."""
+    adjusts two mmengine modules as they are imported (module docstring)."""
 
     mmseg_ext_finder = True
 
-    def _config_utils_spec(self, fullname, path, target):
+    def _wrapped_spec(self, fullname, path, target):
         for finder in sys.meta_path:
             if getattr(finder, 'mmseg_ext_finder', False):
                 continue
             find = getattr(finder, 'find_spec', None)
             spec = find(fullname, path, target) if find else None
             if spec is not None and spec.loader is not None:
-                spec.loader = _ConfigTableLoader(spec.loader)
+                spec.loader = _AfterExecLoader(spec.loader,
+                                               _AFTER_IMPORT[fullname])
                 return spec
         return None
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname == 'mmengine.config.utils':
-            return self._config_utils_spec(fullname, path, target)
+        if fullname in _AFTER_IMPORT:
+            return self._wrapped_spec(fullname, path, target)
         if fullname != 'mmcv.ops':
             return None
         try:
@@ -118,7 +168,8 @@ class MmcvOpsFinder(importlib.abc.MetaPathFinder):
 
 
 def activate() -> bool:
-    """Insert :class:`MmcvOpsFinder` first in ``sys.meta_path`` (idempotent).
+    """Insert :class:`ImportHookFinder` first in ``sys.meta_path``
+    (idempotent).
 
     Returns:
         bool: Whether the finder is active after the call.
@@ -127,7 +178,7 @@ def activate() -> bool:
         return False
     # A marker, not isinstance: the .pth line loads this file on its own.
     if not any(getattr(f, 'mmseg_ext_finder', False) for f in sys.meta_path):
-        sys.meta_path.insert(0, MmcvOpsFinder())
+        sys.meta_path.insert(0, ImportHookFinder())
     return True
 
 

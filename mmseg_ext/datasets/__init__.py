@@ -2,11 +2,10 @@
 from .ade20k_25 import ADE20K25Dataset
 from .camvid import CamVidDataset
 from .checked_dataset import CheckedCityscapesDataset
-from .demo_cityscapes import DemoDataError, generate_demo_cityscapes
 from .demo_dataset import DemoCityscapesDataset
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
     'ADE20K25Dataset', 'CamVidDataset', 'CheckedCityscapesDataset',
-    'DemoCityscapesDataset', 'DemoDataError', 'generate_demo_cityscapes'
+    'DemoCityscapesDataset'
 ]

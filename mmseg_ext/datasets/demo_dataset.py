@@ -6,8 +6,8 @@ from typing import Optional
 
 from mmseg.registry import DATASETS
 
+from ..demo import generate_demo_cityscapes, read_manifest
 from .checked_dataset import CheckedCityscapesDataset
-from .demo_cityscapes import generate_demo_cityscapes, read_manifest
 
 
 @DATASETS.register_module()
@@ -17,7 +17,7 @@ class DemoCityscapesDataset(CheckedCityscapesDataset):
     If ``data_root`` is missing or empty, or holds an incomplete or
     differently-parametrised output of the demo generator, the data is
     generated there first (see
-    :func:`mmseg_ext.datasets.demo_cityscapes.generate_demo_cityscapes`).
+    :func:`mmseg_ext.demo.generate_demo_cityscapes`).
     Otherwise it behaves exactly as ``CityscapesDataset``: the files are in
     the Cityscapes layout with 19 trainIds and 255 as ignore.
 

@@ -1,5 +1,3 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-from .distributed import (close_distributed, setup_cpu_distributed,
-                          sync_bn_to_bn)
-
-__all__ = ['close_distributed', 'setup_cpu_distributed', 'sync_bn_to_bn']
+"""Utilities: :mod:`.benchmark`, the timing and peak-memory meters of the
+benchmark scripts (imported on its own)."""

@@ -5,12 +5,16 @@ The wheel installs ``mmseg_ext-import-hook.pth`` (tested end to end in
 tests/test_packaging). Here the same ``.pth`` line is processed by
 ``site.addsitedir`` in a fresh interpreter of this (editable) environment.
 """
+import os
+import os.path as osp
 import subprocess
 import sys
 import textwrap
+import types
 
 import pytest
 
+import mmseg_ext
 from mmseg_ext.compat import import_hook, mmcv_ops
 from ..tiny_runs import REPO_ROOT, load_script
 
@@ -73,7 +77,6 @@ def test_one_honest_line_instead_of_mmcv_lites_warning(tmp_path):
 
 @lite_only
 def test_hook_can_be_turned_off(tmp_path):
-    import os
     env = dict(os.environ, **{import_hook.DISABLE_ENV: '1'})
     proc = _python('from mmseg.apis import init_model\n', tmp_path, env=env)
     assert proc.returncode != 0
@@ -109,3 +112,39 @@ def test_config_table_entry_before_mmseg_ext(tmp_path):
         """, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'TABLE' in proc.stdout
+
+
+def test_config_parser_finds_the_imported_package_before_mmseg_ext(tmp_path):
+    """mmengine looks for ``.mim`` at the distribution's location joined
+    with the package name, which is no folder for an editable install; the
+    hook makes the config parser use the folder mmseg_ext imports from."""
+    proc = _python(
+        f"""
+        import os, sys
+        from mmengine.config import config
+        assert 'mmseg_ext' not in sys.modules
+        assert config.get_installed_path.mmseg_ext_patch
+        found = config.get_installed_path('mmseg_ext')
+        assert found == os.path.join({REPO_ROOT!r}, 'mmseg_ext'), found
+        assert config.get_installed_path.__wrapped__('mmcv')
+        print('PATH')
+        """,
+        tmp_path,
+        env=dict(os.environ, PYTHONPATH=REPO_ROOT))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'PATH' in proc.stdout
+
+
+def test_patch_answers_for_mmseg_ext_only_and_once():
+    module = types.SimpleNamespace(
+        get_installed_path=lambda package: f'/site/{package}')
+    import_hook.patch_installed_path(module)
+    patched = module.get_installed_path
+    import_hook.patch_installed_path(module)  # idempotent
+    assert module.get_installed_path is patched
+    assert patched('mmseg') == '/site/mmseg'
+    assert patched('mmseg_ext') == osp.dirname(mmseg_ext.__file__)
+    # `import mmseg_ext` applied it to mmengine's config parser too.
+    from mmengine.config import config
+    assert config.get_installed_path('mmseg_ext') == osp.dirname(
+        mmseg_ext.__file__)

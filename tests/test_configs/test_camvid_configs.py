@@ -2,8 +2,8 @@
 """Every configs/camvid/ config loads, shares the backbone and schedule,
 builds its model and runs one forward on a tiny image."""
 import glob
-import os
 import os.path as osp
+import shutil
 
 import pytest
 import torch
@@ -80,23 +80,35 @@ def test_config_builds_and_runs(path):
     assert logits.shape[:2] == (1, 11) and torch.isfinite(logits).all()
 
 
+MODEL_BASE = osp.join('configs', '_base_', 'models', 'camvid_r18-c32-d16.py')
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_states_only_its_head(path):
+    # Backbone, auxiliary head and classes come from the one model base.
+    with open(path) as f:
+        text = f.read()
+    for shared in ('backbone=', 'num_classes=11', 'ResNetV1c',
+                   'backbone_width,', 'auxiliary_head=dict('):
+        assert shared not in text, (osp.basename(path), shared)
+    cfg = Config.fromfile(path)
+    assert cfg.num_classes == 11 and cfg.model.decode_head.num_classes == 11
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_one_line_switch_to_imagenet_weights(path, tmp_path):
-    # The README's switch: one line turns every config into a full-width
-    # ResNetV1c-18 that takes mmseg's ImageNet checkpoint.
+    # The README's switch: one line of the model base turns every config
+    # into a full-width ResNetV1c-18 that takes mmseg's ImageNet checkpoint.
     line = 'backbone_width, backbone_weights = 32, None'
     switched = ("backbone_width, backbone_weights = 64, "
                 "'open-mmlab://resnet18_v1c'")
-    folder = tmp_path / 'configs' / 'camvid'
-    folder.mkdir(parents=True)
-    os.symlink(
-        osp.join(REPO_ROOT, 'configs', '_base_'),
-        tmp_path / 'configs' / '_base_')
-    with open(path) as f:
-        text = f.read()
+    shutil.copytree(
+        osp.join(REPO_ROOT, 'configs'), tmp_path / 'configs', symlinks=True)
+    base = tmp_path / MODEL_BASE
+    text = base.read_text()
     assert text.count(line) == 1
-    copy = folder / osp.basename(path)
-    copy.write_text(text.replace(line, switched))
+    base.write_text(text.replace(line, switched))
+    copy = tmp_path / osp.relpath(path, REPO_ROOT)
     cfg = Config.fromfile(str(copy))
     assert cfg.model.pretrained == 'open-mmlab://resnet18_v1c'
     with torch.device('meta'):

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mmseg_ext.datasets import DemoDataError, generate_demo_cityscapes
-from mmseg_ext.datasets.demo_cityscapes import MANIFEST, read_manifest
+from mmseg_ext.demo import DemoDataError, generate_demo_cityscapes
+from mmseg_ext.demo.cityscapes import MANIFEST, read_manifest
 
 SMALL = dict(seed=5, num_train=6, num_val=3, size=(64, 128))
 
@@ -52,7 +52,7 @@ def test_layout_and_labels(tmp_path):
 
 
 def test_scenes_cover_classes_and_thin_structures():
-    from mmseg_ext.datasets.demo_scene import POLE, render_scene
+    from mmseg_ext.demo.scene import POLE, render_scene
     seen = set()
     pole_widths = []
     for i in range(12):

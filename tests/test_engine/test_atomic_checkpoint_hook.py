@@ -162,8 +162,11 @@ def test_given_backend_args_are_kept(tmp_path):
     assert not isinstance(hook.file_backend, AtomicLocalBackend)
 
 
-def test_writes_go_through_atomic_write(tmp_path, monkeypatch):
+@pytest.fixture
+def atomic_writes(monkeypatch):
+    """The names of the files written through ``atomic_write``."""
     from mmseg_ext.engine import checkpoint_files
+    from mmseg_ext.engine.hooks import atomic_checkpoint_hook
     written = []
     real = checkpoint_files.atomic_write
 
@@ -172,7 +175,67 @@ def test_writes_go_through_atomic_write(tmp_path, monkeypatch):
         real(data, path)
 
     monkeypatch.setattr(checkpoint_files, 'atomic_write', spy)
+    # The hook module imported the function: its name too.
+    monkeypatch.setattr(atomic_checkpoint_hook, 'atomic_write', spy)
+    return written
+
+
+def test_writes_go_through_atomic_write(tmp_path, atomic_writes):
+    written = atomic_writes
     _run(AtomicCheckpointHook, str(tmp_path), False,
          dict(interval=2, save_best='acc'))
     assert {'iter_2.pth', 'iter_4.pth', 'iter_5.pth'} <= set(written)
     assert any(n.startswith('best_acc_iter_') for n in written)
+
+
+def test_pointer_and_published_copies_go_through_atomic_write(
+        tmp_path, atomic_writes):
+    written = atomic_writes
+    _run(AtomicCheckpointHook, str(tmp_path), False,
+         dict(interval=2, save_best='acc', published_keys=['state_dict']))
+    # mmengine points at every iter_* it saves (2, 4, the last one 5, and
+    # again 2 and 4 after a new best score).
+    saved = [n for n in written if re.fullmatch(r'iter_\d+\.pth', n)]
+    assert written.count('last_checkpoint') == len(saved) == 5, written
+    published = [n for n in written if _PUBLISHED.search(n)]
+    assert len(published) == 2, written  # the last and the best one
+
+
+def _interrupt_rename_of(monkeypatch, matches, at_call):
+    """A kill between writing a file's temporary copy and renaming it over
+    the file (the moment a torn file would appear without the rename): the
+    ``at_call``-th rename onto a file whose name ``matches`` raises."""
+    import os as os_module
+    real_replace = os_module.replace
+    calls = []
+
+    def replace(src, dst):
+        if matches(osp.basename(dst)):
+            calls.append(dst)
+            if len(calls) == at_call:
+                raise KeyboardInterrupt('killed while saving')
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os_module, 'replace', replace)
+
+
+def test_killed_while_writing_pointer_keeps_previous_one(
+        tmp_path, monkeypatch):
+    _interrupt_rename_of(monkeypatch, lambda n: n == 'last_checkpoint', 2)
+    with pytest.raises(KeyboardInterrupt):
+        _run(AtomicCheckpointHook, str(tmp_path), False, dict(interval=2))
+    monkeypatch.undo()
+    with open(tmp_path / 'last_checkpoint') as f:
+        assert f.read() == osp.join(str(tmp_path), 'iter_2.pth')
+    assert not [n for n in os.listdir(tmp_path) if n.endswith('.tmp')]
+
+
+def test_killed_while_publishing_leaves_no_torn_copy(tmp_path, monkeypatch):
+    _interrupt_rename_of(monkeypatch, lambda n: bool(_PUBLISHED.search(n)), 1)
+    with pytest.raises(KeyboardInterrupt):
+        _run(AtomicCheckpointHook, str(tmp_path), False,
+             dict(interval=5, published_keys=['state_dict']))
+    monkeypatch.undo()
+    names = os.listdir(tmp_path)
+    assert 'iter_5.pth' in names
+    assert not [n for n in names if _PUBLISHED.search(n) or '.tmp' in n]

@@ -6,7 +6,7 @@ class mask, disk matching, per-image F), hand-worked cases pinning each rule
 (absent class F = 1, ignore pixels as background, the radius rule, the mean
 over images then classes) and the contrast with the pooled protocol. The
 agreement with the official code on real CamVid maps is checked by
-tools/analysis/check_bf_protocol.py (docs/metrics.md).
+tools/model_converters/check_bf_protocol.py (docs/metrics.md).
 """
 import numpy as np
 import pytest

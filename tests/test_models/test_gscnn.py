@@ -217,7 +217,7 @@ def _demo_scene(seed, size):
     renderer's smallest comfortable size) and resized to ``size``."""
     import cv2
 
-    from mmseg_ext.datasets.demo_scene import render_scene
+    from mmseg_ext.demo import render_scene
     img = render_scene(np.random.default_rng(seed), (128, 256))['img']
     return cv2.resize(img, size[::-1], interpolation=cv2.INTER_AREA)
 

@@ -11,8 +11,6 @@ the top level of site-packages.
 import glob
 import os
 import os.path as osp
-import site
-import subprocess
 import sys
 import textwrap
 import zipfile
@@ -20,31 +18,22 @@ import zipfile
 import pytest
 
 from ..tiny_runs import REPO_ROOT
+from .venv_helpers import fresh_venv, run, user_dir
 
 pytestmark = pytest.mark.slow
-
-DEMO_BASE = 'mmseg_ext::demo/gscnn_r18-c32-d16_1xb4-500it_demo-cityscapes-256x512.py'  # noqa: E501
-
-
-def _run(cmd, cwd, timeout=600, env=None):
-    proc = subprocess.run(
-        cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
-    assert proc.returncode == 0, (cmd, proc.stdout[-2000:],
-                                  proc.stderr[-4000:])
-    return proc
 
 
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp('wheel')
     build = tmp_path_factory.mktemp('build')
-    _run([
+    run([
         sys.executable, '-m', 'pip', 'wheel', '--no-deps',
         '--no-build-isolation', '-q', '-w',
         str(out), REPO_ROOT
     ],
-         cwd=str(build),
-         env=dict(os.environ, TMPDIR=str(build)))
+        cwd=str(build),
+        env=dict(os.environ, TMPDIR=str(build)))
     wheels = glob.glob(str(out / 'mmseg_ext-*.whl'))
     assert len(wheels) == 1, wheels
     return wheels[0]
@@ -56,17 +45,9 @@ def venv(wheel, tmp_path_factory):
     environment's site-packages through a plain path entry (so its own
     ``.pth`` files, e.g. the editable install's, are not processed)."""
     root = tmp_path_factory.mktemp('venv')
-    _run([sys.executable, '-m', 'venv', str(root)], cwd=str(root))
-    py = str(root / 'bin' / 'python')
-    purelib = _run([
-        py, '-c', 'import sysconfig;'
-        'print(sysconfig.get_paths()["purelib"])'
-    ],
-                   cwd=str(root)).stdout.strip()
-    with open(osp.join(purelib, 'zz_deps.pth'), 'w') as f:
-        f.write('\n'.join(site.getsitepackages()) + '\n')
-    _run([py, '-m', 'pip', 'install', '-q', '--no-deps', '--no-index', wheel],
-         cwd=str(root))
+    py, purelib = fresh_venv(root)
+    run([py, '-m', 'pip', 'install', '-q', '--no-deps', '--no-index', wheel],
+        cwd=str(root))
     return py, purelib
 
 
@@ -93,16 +74,6 @@ def test_wheel_contents(wheel):
     assert repo_configs <= mim
 
 
-def _user_dir(tmp_path):
-    user = tmp_path / 'my_project'
-    user.mkdir()
-    (user / 'my_config.py').write_text(
-        f"_base_ = ['{DEMO_BASE}']\n"
-        'model = dict(decode_head=dict(num_classes=19))\n'
-        'train_cfg = dict(max_iters=2, val_interval=2)\n')
-    return user
-
-
 def test_config_outside_repo_inherits_ours(venv, tmp_path):
     """mmseg's modules first (as most user scripts do), then a config of
     the user's that inherits one of ours, built into a model."""
@@ -117,7 +88,7 @@ def test_config_outside_repo_inherits_ours(venv, tmp_path):
         model = init_model(cfg, device='cpu')
         print('BUILT', type(model).__name__, type(model.decode_head).__name__)
     """)
-    proc = _run([py, '-c', code], cwd=str(_user_dir(tmp_path)))
+    proc = run([py, '-c', code], cwd=str(user_dir(tmp_path)))
     assert 'BUILT ShapeStreamEncoderDecoder GSCNNHead' in proc.stdout
     # No "failed to search registry" fallback for the mmseg_ext scope.
     assert 'Failed to search registry' not in proc.stdout + proc.stderr
@@ -139,11 +110,13 @@ def test_shipped_tools_parse_the_users_config(venv, tmp_path):
 
         with mock.patch.object(Runner, 'from_cfg', fake_from_cfg):
             sys.argv = ['train.py', 'my_config.py', '--work-dir', 'wd']
+            # As `python train.py`: its folder (sibling modules) on the path.
+            sys.path.insert(0, {osp.dirname(train)!r})
             try:
                 runpy.run_path({train!r}, run_name='__main__')
             except SystemExit:
                 pass
         print('TYPE', seen.get('type'))
     """)
-    proc = _run([py, '-c', code], cwd=str(_user_dir(tmp_path)))
+    proc = run([py, '-c', code], cwd=str(user_dir(tmp_path)))
     assert 'TYPE ShapeStreamEncoderDecoder' in proc.stdout, proc.stderr[-3000:]

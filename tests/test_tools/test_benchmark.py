@@ -11,6 +11,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from mmseg_ext.utils import benchmark as benchmark_meters
 from ..tiny_runs import REPO_ROOT, load_script, tool_module, write_tiny_config
 
 # tools/analysis/benchmarking, imported as the benchmark scripts do.
@@ -21,7 +22,7 @@ BenchmarkSettings, required_fields, run_benchmark, synthetic_batch = (
 data_unavailable = _bench.data_throughput.data_unavailable
 MEASUREMENTS = _bench.measurements.MEASUREMENTS
 inference_test_cfg = _bench.measurements.inference_test_cfg
-PeakMemoryMeter = _bench.meters.PeakMemoryMeter
+PeakMemoryMeter = benchmark_meters.PeakMemoryMeter
 build_model, describe_error, strip_pretrained = (
     _bench.model_setup.build_model, _bench.model_setup.describe_error,
     _bench.model_setup.strip_pretrained)

@@ -8,8 +8,8 @@ import pytest
 
 from ..tiny_runs import REPO_ROOT, load_script, tool_module, write_tiny_config
 
-# tools/analysis/benchmarking/demo_results.py, imported as the script does.
-demo_results = tool_module('analysis', 'benchmarking.demo_results')
+demo_results = load_script('tools', 'analysis', 'demo_results.py')
+run_results = tool_module('analysis', 'benchmarking.run_results')
 BOUNDARY_KEYS, DEFAULT_RUNS, format_table = (demo_results.BOUNDARY_KEYS,
                                              demo_results.DEFAULT_RUNS,
                                              demo_results.format_table)
@@ -120,8 +120,8 @@ def test_bad_configs_argument(tmp_path):
 
 
 def test_cached_metrics_belong_to_one_checkpoint_file(tmp_path):
-    cached_metrics = demo_results.cached_metrics
-    save_metrics = demo_results.save_metrics
+    cached_metrics = run_results.cached_metrics
+    save_metrics = run_results.save_metrics
     ckpt = tmp_path / 'iter_2.pth'
     ckpt.write_bytes(b'one')
     cache = str(tmp_path / 'metrics.json')

@@ -103,9 +103,9 @@ def test_training_log_keeps_step_times_of_the_replacing_launch(work_dir):
     """The reader behind plot_curves and demo_results: iteration 30
     of the crashed launch is replaced, times included."""
     train_seconds_per_iter = tool_module(
-        'analysis', 'benchmarking.demo_results').train_seconds_per_iter
+        'analysis', 'benchmarking.run_results').train_seconds_per_iter
     read_scalars = tool_module('analysis',
-                               'benchmarking.training_log').read_scalars
+                               'benchmarking.run_results').read_scalars
     lines = [train_line(50, 1.0), train_line(60, 1.0)]
     for line, seconds in zip(lines, (0.5, 0.7)):
         line['time'] = seconds
@@ -120,7 +120,7 @@ def test_training_log_keeps_step_times_of_the_replacing_launch(work_dir):
 
 def test_broken_log_line_is_named(tmp_path):
     read_scalars = tool_module('analysis',
-                               'benchmarking.training_log').read_scalars
+                               'benchmarking.run_results').read_scalars
     write_log(tmp_path, '20240101_000000', [train_line(10, 3.0)])
     path = tmp_path / '20240101_000000' / 'vis_data' / 'scalars.json'
     with open(path, 'a') as f:

@@ -20,8 +20,9 @@ import argparse
 import json
 from typing import Any, Dict, List, Optional
 
+from mmengine.config import DictAction
+
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
-from mmseg_ext.apis import parse_cfg_options
 from benchmarking import (MEASUREMENTS, BenchmarkSettings, format_table,
                           run_benchmark)
 
@@ -133,7 +134,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', help='write the results as JSON here')
     parser.add_argument(
         '--verbose', action='store_true', help='keep library warnings')
-    parse_cfg_options(parser)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='key=value overrides of every config')
     return parser.parse_args(argv)
 
 

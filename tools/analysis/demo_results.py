@@ -14,18 +14,64 @@ checkpoint are evaluated; the others are listed as missing.
 import argparse
 import json
 import os.path as osp
-import subprocess
-import sys
 from typing import Dict, List, Optional, Sequence
 
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
-from benchmarking.demo_results import (BOUNDARY_KEYS, DEFAULT_RUNS, DemoRun,
-                                       cached_metrics, draw_predictions,
-                                       evaluate_checkpoint, final_checkpoint,
-                                       format_table, save_metrics,
-                                       train_seconds_per_iter)
+from benchmarking.run_results import (Run, cell, draw_predictions,
+                                      evaluate_cached, final_checkpoint,
+                                      markdown_table, train_run,
+                                      train_seconds_per_iter)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+BOUNDARY_KEYS = ['BF@1px', 'BF@2px', 'BF@3px', 'BF@5px', 'BIoU']
+EVALUATOR = [
+    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(
+        type='BoundaryFScore', tolerances=(1, 2, 3, 5),
+        tolerance_unit='pixel'),
+    dict(type='BoundaryIoU'),
+]
+# (row name, config relative to the repository root)
+DEFAULT_RUNS = [
+    ('FCN (mmseg FCNHead)',
+     'configs/demo/fcn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py'),
+    ('PSPNet (mmseg PSPHead)',
+     'configs/demo/pspnet_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py'),
+    ('DeepLabV3+ (mmseg DepthwiseSeparableASPPHead)',
+     'configs/gscnn/deeplabv3plus_r18-c32-d16_1xb4-1k_demo-cityscapes-'
+     '256x512.py'),
+    ('PSPUpsampleHead + ClassPresenceHead',
+     'configs/pspnet/psp-upsample_r18-c32_1xb4-1k_demo-cityscapes-256x512.py'),
+    ('RefineNetHead',
+     'configs/refinenet/refinenet_r18-c32_1xb4-1k_demo-cityscapes-256x512.py'),
+    ('LightWeightRefineNetHead',
+     'configs/refinenet/lw-refinenet_r18-c32_1xb4-1k_demo-cityscapes-'
+     '256x512.py'),
+    ('GSCNNHead (Gated-SCNN)',
+     'configs/gscnn/gscnn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py'),
+    ('GSCNNSepASPPHead (DeepLabV3+ head + shape stream)',
+     'configs/gscnn/gscnn-deeplabv3plus_r18-c32-d16_1xb4-1k_demo-'
+     'cityscapes-256x512.py'),
+]
+
+
+def format_table(results: Dict[str, dict]) -> str:
+    """Markdown table of the runs: parameters, mIoU, boundary metrics.
+
+    (The logged training speed stays in the JSON: it depends on what else
+    the machine ran; docs/benchmarks.md measures speed side by side.)
+    """
+    header = ['model', 'params (M)', 'mIoU'] + BOUNDARY_KEYS
+    rows = []
+    for name, result in results.items():
+        if result.get('missing'):
+            rows.append([name, 'not trained'] + [''] * (len(header) - 2))
+            continue
+        metrics = result['metrics']
+        rows.append(
+            [name, cell(result['params_m'], 2)] +
+            [cell(metrics.get(k), 2) for k in ['mIoU'] + BOUNDARY_KEYS])
+    return markdown_table(header, rows)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -66,10 +112,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def parse_runs(items: Optional[List[str]]) -> List[DemoRun]:
+def parse_runs(items: Optional[List[str]]) -> List[Run]:
     if not items:
         return [
-            DemoRun(name, osp.join(REPO_ROOT, config))
+            Run(name, osp.join(REPO_ROOT, config))
             for name, config in DEFAULT_RUNS
         ]
     runs = []
@@ -77,21 +123,8 @@ def parse_runs(items: Optional[List[str]]) -> List[DemoRun]:
         if '=' not in item:
             raise SystemExit(f'--configs: expected NAME=CONFIG, got {item!r}')
         name, config = item.split('=', 1)
-        runs.append(DemoRun(name, config))
+        runs.append(Run(name, config))
     return runs
-
-
-def train(run: DemoRun, work_dir: str) -> None:
-    cmd = [
-        sys.executable,
-        osp.join(REPO_ROOT, 'tools', 'train.py'), run.config, '--work-dir',
-        work_dir
-    ]
-    print(f'[demo_results] training {run.name}: {" ".join(cmd)}', flush=True)
-    proc = subprocess.run(cmd)
-    if proc.returncode != 0:
-        raise SystemExit(f'[demo_results] training {run.config} failed '
-                         f'(exit {proc.returncode}); its log is in {work_dir}')
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
@@ -106,24 +139,17 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
         work_dir = osp.join(args.work_root, run.config_name)
         checkpoint = final_checkpoint(run.config, work_dir)
         if checkpoint is None and args.train:
-            train(run, work_dir)
+            train_run(run.config, work_dir, 'demo_results')
             checkpoint = final_checkpoint(run.config, work_dir)
         if checkpoint is None:
             print(f'[demo_results] {run.name}: no final checkpoint in '
                   f'{work_dir} (pass --train)')
             results[run.name] = dict(config=run.config, missing=True)
             continue
-        eval_dir = osp.join(work_dir, 'eval')
-        cache = osp.join(eval_dir, 'demo_results_metrics.json')
-        found = cached_metrics(cache, checkpoint) if args.reuse else None
-        if found is None:
-            metrics, info = evaluate_checkpoint(run.config, checkpoint,
-                                                eval_dir, args.device)
-            save_metrics(cache, checkpoint, metrics, info)
-        else:
-            metrics, info = found
-            print(f'[demo_results] {run.name}: metrics of {checkpoint} '
-                  f'reused from {cache}')
+        metrics, info = evaluate_cached(run.config, checkpoint,
+                                        osp.join(work_dir, 'eval'), EVALUATOR,
+                                        args.reuse, args.device,
+                                        'demo_results')
         results[run.name] = dict(
             config=run.config,
             checkpoint=checkpoint,

@@ -3,7 +3,7 @@
 
 Reads the mmengine JSON logs of a run, ``WORK_DIR/<timestamp>/vis_data/
 scalars.json``, resumed launches merged (see
-:mod:`benchmarking.training_log`).
+:mod:`benchmarking.run_results`).
 
 Example::
 
@@ -13,12 +13,12 @@ import argparse
 import os.path as osp
 from typing import List, Optional, Tuple
 
-from benchmarking.training_log import Series
-from benchmarking.training_log import read_scalars as _read_scalars
+from benchmarking.run_results import Series
+from benchmarking.run_results import read_scalars as _read_scalars
 
 
 def read_scalars(work_dir: str) -> Tuple[Series, Series]:
-    """:func:`benchmarking.training_log.read_scalars`, exiting with its
+    """:func:`benchmarking.run_results.read_scalars`, exiting with its
     message when the logs are missing or broken."""
     try:
         return _read_scalars(work_dir)

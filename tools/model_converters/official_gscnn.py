@@ -2,7 +2,7 @@
 """Run the official Gated-SCNN code (nv-tlabs/GSCNN) next to ours.
 
 Helpers of ``check_gscnn_parity.py`` and
-``tools/analysis/benchmark_vs_official_gscnn.py``: import the official
+``benchmark_vs_official_gscnn.py``: import the official
 ``network.gscnn`` from a checkout the user names (its folder goes on
 ``sys.path``: the official modules import each other by top-level name),
 build the model, randomise its BatchNorm layers, and feed its ``forward``

@@ -1,17 +1,11 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Side-by-side speed and memory benchmark of segmentor configs.
-
-The code shared by the scripts of ``tools/analysis/`` (``benchmark.py``,
-``benchmark_targets.py``, ``demo_results.py``, ``plot_curves.py``), which
-import it as ``benchmarking`` (a script's folder is on ``sys.path``):
-synthetic batches (:mod:`.synthetic`, pluggable extra ground truth),
-timing and peak-memory
-meters (:mod:`.meters`), the measurements (:mod:`.measurements`,
-:mod:`.loss_share`, :mod:`.data_throughput`), the orchestration
-(:mod:`.runner`), the report (:mod:`.report`), the speed targets
-(:mod:`.targets`), the demo-data comparison (:mod:`.demo_results`) and the
-training-log reader (:mod:`.training_log`). Tooling, not part of the
-installed ``mmseg_ext`` library.
+"""Code shared by the scripts of ``tools/analysis/``, which import it as
+``benchmarking`` (a script's folder is on ``sys.path``): the engine of
+``benchmark.py`` and ``benchmark_targets.py`` (synthetic batches, model
+set-up, measurements, worker processes, report) and, in
+:mod:`.run_results`, what ``demo_results.py``, ``camvid_results.py`` and
+``plot_curves.py`` share. Timing and peak memory come from
+:mod:`mmseg_ext.utils.benchmark`. Tooling, not part of the library.
 """
 from .measurements import MEASUREMENTS
 from .report import format_table

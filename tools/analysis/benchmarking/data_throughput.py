@@ -13,7 +13,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
-from .meters import summarize_times
+from mmseg_ext.utils.benchmark import summarize_times
 
 
 def data_unavailable(dataset_cfg: dict) -> Optional[str]:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import torch
 from torch import Tensor, nn
 
-from .meters import time_calls
+from mmseg_ext.utils.benchmark import time_calls
 from .model_setup import autocast, preprocess
 
 

@@ -22,9 +22,9 @@ import torch
 from mmengine.config import Config, ConfigDict
 from torch import nn
 
+from mmseg_ext.utils.benchmark import PeakMemoryMeter, time_calls
 from .data_throughput import measure_data
 from .loss_share import measure_loss
-from .meters import PeakMemoryMeter, time_calls
 from .model_setup import (autocast, build_model, build_train_optim_wrapper,
                           config_crop_size, describe_error, load_config,
                           preprocess, step_autocast)

@@ -26,7 +26,8 @@ RATIO_KEYS = dict(
     flops=('flops', 'total'))
 
 
-def _lookup(entry: dict, path: Tuple[str, ...]) -> Optional[float]:
+def lookup(entry: dict, path: Tuple[str, ...]) -> Optional[float]:
+    """The number at ``path`` of a result entry, or None where missing."""
     value: Any = entry
     for key in path:
         if not isinstance(value, dict) or key not in value:
@@ -72,7 +73,7 @@ def add_ratios(entries: List[dict]) -> None:
     for entry in entries:
         ratios = {}
         for name, path in RATIO_KEYS.items():
-            value, base = _lookup(entry, path), _lookup(first, path)
+            value, base = lookup(entry, path), lookup(first, path)
             ratios[name] = (
                 value / base if value is not None and base else None)
         entry['ratios'] = ratios
@@ -80,8 +81,8 @@ def add_ratios(entries: List[dict]) -> None:
 
 def add_utilization(entry: dict, peak_tflops: Optional[float]) -> None:
     """Achieved training FLOP/s from counted FLOPs and images/s."""
-    macs = _lookup(entry, ('flops', 'total'))
-    images_per_s = _lookup(entry, ('train', 'images_per_s'))
+    macs = lookup(entry, ('flops', 'total'))
+    images_per_s = lookup(entry, ('train', 'images_per_s'))
     if macs is None or images_per_s is None:
         return
     # 2 FLOPs per multiply-add; backward ~ 2x forward.
@@ -145,7 +146,7 @@ def _cell(entry: dict,
         return '-'
     if 'error' in head:
         return 'n/a'
-    value = _lookup(entry, path)
+    value = lookup(entry, path)
     return '-' if value is None else format(value * scale, fmt)
 
 

@@ -12,7 +12,6 @@ Each image is rendered from its own generator seeded by
 processes. The writer only ever touches a folder that is empty, missing, or
 holds nothing but its own earlier output (checked against the manifest).
 """
-import argparse
 import json
 import os
 import os.path as osp
@@ -24,7 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .demo_scene import render_scene
+from .scene import render_scene
 
 MANIFEST = '.mmseg_ext_demo.json'
 GENERATOR_VERSION = 1
@@ -177,31 +176,3 @@ def generate_demo_cityscapes(root: str,
         print(f'demo data: {num_train} train + {num_val} val images '
               f'{size[0]}x{size[1]} written to {root}')
     return root
-
-
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    parser = argparse.ArgumentParser(
-        description='Generate the synthetic Cityscapes-layout demo dataset.')
-    parser.add_argument('--out', default='data/demo_cityscapes')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--num-train', type=int, default=300)
-    parser.add_argument('--num-val', type=int, default=60)
-    parser.add_argument(
-        '--size', type=int, nargs=2, default=(256, 512), metavar=('H', 'W'))
-    parser.add_argument('--workers', type=int, default=None)
-    args = parser.parse_args(argv)
-    try:
-        generate_demo_cityscapes(
-            args.out,
-            args.seed,
-            args.num_train,
-            args.num_val,
-            args.size,
-            args.workers,
-            verbose=True)
-    except DemoDataError as e:
-        raise SystemExit(f'error: {e}')
-
-
-if __name__ == '__main__':
-    main()

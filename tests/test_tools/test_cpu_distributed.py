@@ -1,10 +1,14 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""The CPU-distributed helpers: config adaptation and a clean shutdown."""
+"""tools/cpu_distributed.py, the CPU-distributed helpers of tools/train.py
+and tools/test.py: config adaptation and a clean shutdown."""
 import torch.distributed as dist
 from mmengine.config import Config
 
-from mmseg_ext.utils import (close_distributed, setup_cpu_distributed,
-                             sync_bn_to_bn)
+from ..tiny_runs import load_script
+
+_tool = load_script('tools', 'cpu_distributed.py')
+close_distributed, setup_cpu_distributed, sync_bn_to_bn = (
+    _tool.close_distributed, _tool.setup_cpu_distributed, _tool.sync_bn_to_bn)
 
 
 def test_sync_bn_to_bn_reaches_nested_configs():

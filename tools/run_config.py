@@ -1,5 +1,8 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Shared steps of ``tools/train.py`` and ``tools/test.py``."""
+"""Shared steps of ``tools/train.py`` and ``tools/test.py``: the config as
+the command line changes it, ``--resume``, ``--out``, ``--show-dir`` and
+the summary of a finished run. A sibling module of the two scripts (their
+folder is on ``sys.path``); the library never imports it."""
 import argparse
 import os.path as osp
 from typing import Optional
@@ -8,7 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmseg_ext.engine import find_latest_complete_checkpoint
-from mmseg_ext.utils import setup_cpu_distributed
+from cpu_distributed import setup_cpu_distributed
 
 
 def parse_cfg_options(parser: argparse.ArgumentParser) -> None:

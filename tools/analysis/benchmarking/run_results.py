@@ -1,61 +1,111 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Head-to-head results on the embedded demo data (docs/demo_results.md).
+"""What ``demo_results.py``, ``camvid_results.py`` and ``plot_curves.py``
+share: a run's final checkpoint, its test metrics (cached per checkpoint
+file), a figure of several runs' predictions, mmengine's scalar logs.
 
-Every run is a demo config trained by ``tools/train.py`` into its own work
-dir; this module finds its final checkpoint, evaluates it with one shared
-evaluator (:data:`EVALUATOR`: mIoU, boundary F-score at 1/2/3/5 px and
-Boundary IoU, whatever the config's own ``val_evaluator``), reads the
-training speed from the run's logs, and draws the predictions of all runs
-side by side. ``tools/analysis/demo_results.py`` is the command line.
+``tools/train.py`` logs to ``WORK_DIR/<timestamp>/vis_data/scalars.json``,
+one JSON object per line: training lines carry ``iter`` (and ``loss``,
+``time``, ...), validation lines the metrics and ``step``. A resumed run
+has one timestamp folder per launch: they are read in order, and a later
+launch replaces what an earlier one logged from its first iteration on.
 """
 import copy
+import glob
 import json
 import os
 import os.path as osp
 import statistics
+import subprocess
+import sys
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from mmengine.config import Config
 
-from mmseg_ext.apis import load_run_config
 from mmseg_ext.engine import is_complete_checkpoint
-from .training_log import read_scalars
 
-BOUNDARY_KEYS = ['BF@1px', 'BF@2px', 'BF@3px', 'BF@5px', 'BIoU']
-EVALUATOR = [
-    dict(type='IoUMetric', iou_metrics=['mIoU']),
-    dict(
-        type='BoundaryFScore', tolerances=(1, 2, 3, 5),
-        tolerance_unit='pixel'),
-    dict(type='BoundaryIoU'),
-]
-# (row name, config relative to the repository root)
-DEFAULT_RUNS = [
-    ('FCN (mmseg FCNHead)',
-     'configs/demo/fcn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py'),
-    ('PSPNet (mmseg PSPHead)',
-     'configs/demo/pspnet_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py'),
-    ('DeepLabV3+ (mmseg DepthwiseSeparableASPPHead)',
-     'configs/gscnn/deeplabv3plus_r18-c32-d16_1xb4-1k_demo-cityscapes-'
-     '256x512.py'),
-    ('PSPUpsampleHead + ClassPresenceHead',
-     'configs/pspnet/psp-upsample_r18-c32_1xb4-1k_demo-cityscapes-256x512.py'),
-    ('RefineNetHead',
-     'configs/refinenet/refinenet_r18-c32_1xb4-1k_demo-cityscapes-256x512.py'),
-    ('LightWeightRefineNetHead',
-     'configs/refinenet/lw-refinenet_r18-c32_1xb4-1k_demo-cityscapes-'
-     '256x512.py'),
-    ('GSCNNHead (Gated-SCNN)',
-     'configs/gscnn/gscnn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py'),
-    ('GSCNNSepASPPHead (DeepLabV3+ head + shape stream)',
-     'configs/gscnn/gscnn-deeplabv3plus_r18-c32-d16_1xb4-1k_demo-'
-     'cityscapes-256x512.py'),
-]
+TRAIN_SCRIPT = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'train.py')
+
+#: Scalar name -> (iteration, value) pairs in order.
+Series = Dict[str, List[Tuple[int, float]]]
+
+#: Training scalars kept from ``iter`` lines.
+TRAIN_KEYS = ('loss', 'decode.loss_ce', 'time', 'data_time')
+#: Bookkeeping fields of validation lines that are not metrics.
+_VAL_SKIP = ('step', 'time', 'data_time')
 
 
-class DemoRun(NamedTuple):
+def read_log(path: str) -> Tuple[Series, Series]:
+    """Training and validation series of one ``scalars.json``.
+
+    Raises:
+        ValueError: A line is not JSON (names the file and line).
+    """
+    train: Series = {}
+    val: Series = {}
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f'{path}:{number}: not JSON ({error})')
+            if 'iter' in entry:
+                for key in TRAIN_KEYS:
+                    if isinstance(entry.get(key), (int, float)):
+                        train.setdefault(key, []).append(
+                            (int(entry['iter']), float(entry[key])))
+            elif 'step' in entry:
+                for key, value in entry.items():
+                    if key in _VAL_SKIP or not isinstance(value, (int, float)):
+                        continue
+                    val.setdefault(key, []).append(
+                        (int(entry['step']), float(value)))
+    return train, val
+
+
+def read_scalars(work_dir: str) -> Tuple[Series, Series]:
+    """Training and validation series of a run, resumed launches merged.
+
+    Args:
+        work_dir (str): The run's work directory.
+
+    Returns:
+        tuple[dict, dict]: ``train`` (:data:`TRAIN_KEYS`) and ``val`` (every
+        metric: ``mIoU``, ``BF@...``, ...), each a :data:`Series`.
+
+    Raises:
+        FileNotFoundError: No ``<timestamp>/vis_data/scalars.json`` under
+            ``work_dir``.
+        ValueError: A log line is not JSON.
+    """
+    paths = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not paths:
+        raise FileNotFoundError(
+            'no <timestamp>/vis_data/scalars.json under '
+            f'{work_dir!r}: is it a work dir of tools/train.py?')
+    train: Series = {}
+    val: Series = {}
+    for path in paths:
+        new_train, new_val = read_log(path)
+        firsts = [s[0][0] for s in (*new_train.values(), *new_val.values())]
+        if not firsts:
+            continue
+        start = min(firsts)
+        for merged, new in ((train, new_train), (val, new_val)):
+            for key in list(merged):
+                merged[key] = [p for p in merged[key] if p[0] < start]
+            for key, points in new.items():
+                merged.setdefault(key, []).extend(points)
+    return train, val
+
+
+class Run(NamedTuple):
     """One row: a display name and a config path."""
     name: str
     config: str
@@ -86,20 +136,19 @@ def train_seconds_per_iter(work_dir: str) -> Optional[float]:
 def evaluate_checkpoint(config: str,
                         checkpoint: str,
                         work_dir: str,
-                        device: str = 'cpu',
-                        evaluator: Optional[list] = None) -> Tuple[dict, dict]:
-    """Test ``checkpoint`` on the config's test set with ``evaluator``
-    (default :data:`EVALUATOR`).
+                        evaluator: list,
+                        device: str = 'cpu') -> Tuple[dict, dict]:
+    """Test ``checkpoint`` on the config's test set with ``evaluator``.
 
     Returns:
         tuple: The metrics (``mIoU``, ``BF@1px``, ..., ``BIoU``) and facts
         about the model (decode head type, parameters in millions).
     """
     from mmengine.runner import Runner
-    cfg = load_run_config(config, work_dir=work_dir)
+    cfg = Config.fromfile(config)
+    cfg.work_dir, cfg.launcher = work_dir, 'none'
     cfg.load_from = checkpoint
-    cfg.test_evaluator = copy.deepcopy(EVALUATOR if evaluator is
-                                       None else evaluator)
+    cfg.test_evaluator = copy.deepcopy(evaluator)
     cfg.default_hooks.visualization = dict(
         type='SegVisualizationHook', draw=False)
     if device != 'cpu':
@@ -144,33 +193,54 @@ def _file_key(path: str) -> list:
     return [osp.abspath(path), stat.st_size, stat.st_mtime_ns]
 
 
-def _cell(value: Optional[float], digits: int = 2) -> str:
-    return 'n/a' if value is None else f'{value:.{digits}f}'
+def cell(value: Optional[float], digits: int = 1) -> str:
+    """A table cell: ``value`` rounded, ``-`` for None or nan."""
+    if value is None or value != value:
+        return '-'
+    return f'{value:.{digits}f}'
 
 
-def format_table(results: Dict[str, dict]) -> str:
-    """Markdown table of the runs: parameters, mIoU, boundary metrics.
-
-    (The logged training speed stays in the JSON: it depends on what else
-    the machine ran; docs/benchmarks.md measures speed side by side.)
-    """
-    header = (['model', 'params (M)', 'mIoU'] + BOUNDARY_KEYS)
+def markdown_table(header: Sequence[str],
+                   rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table, numeric columns (all but the first) right-aligned."""
     lines = [
         '| ' + ' | '.join(header) + ' |',
         '|' + '|'.join(['---'] + ['---:'] * (len(header) - 1)) + '|'
     ]
-    for name, result in results.items():
-        if result.get('missing'):
-            lines.append('| ' + ' | '.join([name] + ['not trained'] + [''] *
-                                           (len(header) - 2)) + ' |')
-            continue
-        metrics = result['metrics']
-        cells = [name,
-                 _cell(result['params_m']),
-                 _cell(metrics.get('mIoU'))
-                 ] + [_cell(metrics.get(key)) for key in BOUNDARY_KEYS]
-        lines.append('| ' + ' | '.join(cells) + ' |')
+    lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
     return '\n'.join(lines)
+
+
+def train_run(config: str,
+              work_dir: str,
+              tool: str,
+              cfg_options: Sequence[str] = ()) -> None:
+    """Train ``config`` into ``work_dir`` with ``tools/train.py`` in a
+    subprocess (as a user runs it); exit naming the log on failure."""
+    cmd = [sys.executable, TRAIN_SCRIPT, config, '--work-dir', work_dir]
+    if cfg_options:
+        cmd += ['--cfg-options', *cfg_options]
+    print(f'[{tool}] training: {" ".join(cmd)}', flush=True)
+    code = subprocess.run(cmd).returncode
+    if code != 0:
+        raise SystemExit(f'[{tool}] training {config} failed (exit {code}); '
+                         f'its log is in {work_dir}')
+
+
+def evaluate_cached(config: str, checkpoint: str, eval_dir: str,
+                    evaluator: list, reuse: bool, device: str,
+                    tool: str) -> Tuple[dict, dict]:
+    """:func:`evaluate_checkpoint`, or with ``reuse`` the metrics saved by
+    an earlier evaluation of this very checkpoint file."""
+    cache = osp.join(eval_dir, f'{tool}_metrics.json')
+    found = cached_metrics(cache, checkpoint) if reuse else None
+    if found is not None:
+        print(f'[{tool}] metrics of {checkpoint} reused from {cache}')
+        return found
+    metrics, info = evaluate_checkpoint(config, checkpoint, eval_dir,
+                                        evaluator, device)
+    save_metrics(cache, checkpoint, metrics, info)
+    return metrics, info
 
 
 def _colorize(label: np.ndarray,
@@ -191,7 +261,7 @@ def _title(picture: np.ndarray, text: str) -> np.ndarray:
     return np.concatenate([strip, picture], axis=0)
 
 
-def draw_predictions(runs: List[Tuple['DemoRun', str]],
+def draw_predictions(runs: List[Tuple['Run', str]],
                      indices: Sequence[int],
                      out_file: str,
                      device: str = 'cpu',

@@ -33,11 +33,11 @@ step too.
 
 Example::
 
-    python tools/analysis/benchmark_vs_official_gscnn.py \\
+    python tools/model_converters/benchmark_vs_official_gscnn.py \\
         --official-root /path/to/GSCNN --size 192 192 --batch 2 --repeat 3
 """
 import argparse
-import importlib.util
+import importlib
 import json
 import os
 import os.path as osp
@@ -45,44 +45,20 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import types
 from typing import Dict, List
 
 import torch
 
+from mmseg_ext.utils.benchmark import PeakMemoryMeter, time_calls
+import official_gscnn
+
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
-#: The converter (run as a command, as a user does) and the helpers that
-#: run the official code (loaded from its file: it imports only torch,
-#: numpy and the standard library).
+#: The converter, run as a command (as a user does).
 CONVERTER = osp.join(TOOLS, 'model_converters', 'gscnn2mmseg.py')
-OFFICIAL_HELPERS = osp.join(TOOLS, 'model_converters', 'official_gscnn.py')
 CONFIG = osp.join(
     osp.dirname(TOOLS), 'configs', 'gscnn',
     'gscnn_wrn38-d8_8xb1-65k_cityscapes-720x720.py')
-
-
-def official_helpers() -> types.ModuleType:
-    """``tools/model_converters/official_gscnn.py`` as a module."""
-    spec = importlib.util.spec_from_file_location('official_gscnn',
-                                                  OFFICIAL_HELPERS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _proc_status_kib(field: str) -> int:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise RuntimeError(f'/proc/self/status has no {field}')
-
-
-def reset_peak_rss() -> None:
-    """Reset the kernel's peak-RSS counter (VmHWM) of this process."""
-    with open('/proc/self/clear_refs', 'w') as f:
-        f.write('5')
 
 
 def make_inputs(size, batch: int, num_classes: int, seed: int) -> dict:
@@ -155,7 +131,7 @@ def ours_step(model, data: dict, mode: str) -> None:
             model.predict(data['image'], samples)
 
 
-def build_official(helpers, root: str, weights: str, num_classes: int):
+def build_official(root: str, weights: str, num_classes: int):
     """The official model with ``weights`` and its ``JointEdgeSegLoss``.
 
     Run-time shims for current numpy / torch (nothing in the official tree
@@ -166,8 +142,8 @@ def build_official(helpers, root: str, weights: str, num_classes: int):
     ``.view(N, -1)`` needs on torch 2 (one copy of an N x 19 x H x W map).
     """
     import numpy as np
-    module = helpers.import_official(root)
-    model = helpers.build_official(module, num_classes)
+    module = official_gscnn.import_official(root)
+    model = official_gscnn.build_official(module, num_classes)
     state = torch.load(weights, map_location='cpu', weights_only=True)
     model.load_state_dict(state, strict=False)
     official_loss = importlib.import_module('loss')
@@ -179,14 +155,14 @@ def build_official(helpers, root: str, weights: str, num_classes: int):
     grad_mag = dual.compute_grad_mag
     dual.compute_grad_mag = lambda *args, **kwargs: grad_mag(*args, **kwargs
                                                              ).contiguous()
-    with helpers.cuda_as_cpu(torch.device('cpu')):
+    with official_gscnn.cuda_as_cpu(torch.device('cpu')):
         model.criterion = official_loss.JointEdgeSegLoss(classes=num_classes)
     return model
 
 
-def official_step(helpers, model, data: dict, mode: str) -> None:
+def official_step(model, data: dict, mode: str) -> None:
     """One official step, its own ``cv2.Canny`` included."""
-    with helpers.cuda_as_cpu(torch.device('cpu')):
+    with official_gscnn.cuda_as_cpu(torch.device('cpu')):
         if mode == 'train':
             model.train()
             edges = data['edges'][:, None].float()
@@ -203,12 +179,11 @@ def worker(args: argparse.Namespace) -> dict:
     torch.set_num_threads(args.threads)
     data = make_inputs(args.size, args.batch, args.num_classes, args.seed)
     if args.worker == 'official':
-        helpers = official_helpers()
-        official = build_official(helpers, args.official_root, args.weights,
+        official = build_official(args.official_root, args.weights,
                                   args.num_classes)
 
         def step():
-            official_step(helpers, official, data, args.mode)
+            official_step(official, data, args.mode)
             official.zero_grad(set_to_none=True)
     else:
         ours = build_ours(args.weights + '.converted', args.num_classes,
@@ -224,19 +199,17 @@ def worker(args: argparse.Namespace) -> dict:
     grads_mib = sum(
         p.numel() * p.element_size() for p in model.parameters()
         if p.requires_grad) / 2.**20 if args.mode == 'train' else 0.
-    rss_before = _proc_status_kib('VmRSS')
-    reset_peak_rss()
+    meter = PeakMemoryMeter('cpu', fresh_process=True)
+    meter.start()
     step()
-    peak = _proc_status_kib('VmHWM')
-    start = time.perf_counter()
-    step()
-    seconds = time.perf_counter() - start
+    memory = meter.stop()
+    seconds = time_calls(step, 'cpu', warmup=0, iters=1)['median_ms'] / 1e3
     result = dict(
         impl=args.worker,
         seconds=seconds,
-        peak_increase_mib=(peak - rss_before) / 1024.,
-        parameter_gradients_mib=grads_mib,
-        rss_before_mib=rss_before / 1024.)
+        peak_increase_mib=memory['peak_mb'],
+        peak_method=memory['method'],
+        parameter_gradients_mib=grads_mib)
     if args.profile:  # a third step under torch.profiler: where time goes
         with torch.profiler.profile() as prof:
             step()
@@ -253,10 +226,10 @@ def make_weights(root: str, num_classes: int, seed: int, path: str) -> None:
     """The official model's random init with randomised BN as a state dict
     at ``path``, and ours converted from it by ``gscnn2mmseg.py`` at
     ``path + '.converted'``."""
-    helpers = official_helpers()
     torch.manual_seed(seed)
-    model = helpers.build_official(helpers.import_official(root), num_classes)
-    helpers.randomise_norm_layers(model, seed)
+    model = official_gscnn.build_official(
+        official_gscnn.import_official(root), num_classes)
+    official_gscnn.randomise_norm_layers(model, seed)
     torch.save(
         {
             k: v

@@ -1,26 +1,19 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Wall-clock timing and peak-memory meters for the benchmark.
+"""Timing and peak-memory meters shared by the benchmark scripts.
 
-Timing: ``warmup`` untimed calls, then ``iters`` timed ones, each bracketed
-by ``torch.cuda.synchronize()`` on a GPU; the median is the figure of merit
-(robust to the odd slow iteration), mean/min/max and the raw times are kept.
+The one measurement module of ``tools/`` (as ``mmdet.utils.benchmark`` is
+mmdet's): ``tools/analysis/benchmark.py`` (its engine) and
+``tools/model_converters/benchmark_vs_official_gscnn.py`` time and measure
+with it. Nothing in the library imports it.
 
-Peak memory of one measurement:
-
-* CUDA: ``torch.cuda.max_memory_allocated`` after
-  ``reset_peak_memory_stats``, minus what was allocated at the start (the
-  caching allocator's reserved pool is reported alongside).
-* CPU (Linux): the kernel's resident-set high-water mark. Writing ``5`` to
-  ``/proc/self/clear_refs`` resets ``VmHWM`` to the current RSS; the peak is
-  ``VmHWM`` at the end minus ``VmRSS`` at the start. Only sound in a process
-  whose heap has not served an earlier measurement (freed memory kept by
-  the allocator would be reused unseen), hence one fresh process per
-  measurement in the benchmark. In a shared process (``--isolation
-  none``) glibc's ``malloc_trim(0)`` first hands the free heap back to the
-  kernel, which narrows but does not close that gap: fragmented arenas
-  keep pages that later allocations reuse without raising the RSS.
-* CPU elsewhere: ``resource.getrusage`` ``ru_maxrss`` at the end minus the
-  RSS at the start; valid in a fresh process only.
+* :func:`time_calls`: ``warmup`` untimed calls, then ``iters`` timed ones,
+  each bracketed by :func:`synchronize`; the median is the figure of merit.
+* :class:`PeakMemoryMeter`: on CUDA ``max_memory_allocated`` after a reset;
+  on Linux CPUs the kernel's resident high-water mark (``VmHWM``, reset
+  through ``/proc/self/clear_refs``) minus ``VmRSS`` at the start, sound
+  only in a process that ran no earlier measurement (hence one fresh
+  process per measurement); elsewhere ``ru_maxrss``. Every result names its
+  ``method``. Why each choice: docs/benchmarks.md.
 """
 import ctypes
 import ctypes.util

@@ -1,8 +1,9 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""tools/analysis/check_bf_protocol.py against a stand-in for the official
-``utils/f_boundary.py`` (the real one is CC BY-NC-SA and never part of the
-repository): the tool loads it from --official-root, aggregates as GSCNN's
-train.py does, passes when the two agree and fails when they do not."""
+"""tools/model_converters/check_bf_protocol.py against a stand-in for the
+official ``utils/f_boundary.py`` (the real one is CC BY-NC-SA and never
+part of the repository): the tool loads it from --official-root, aggregates
+as GSCNN's train.py does, passes when the two agree and fails when they do
+not."""
 import os
 import sys
 
@@ -12,7 +13,7 @@ import pytest
 
 from ..tiny_runs import load_script
 
-tool = load_script('tools', 'analysis', 'check_bf_protocol.py')
+tool = load_script('tools', 'model_converters', 'check_bf_protocol.py')
 
 # Same interface as the official function; scores with the package's own
 # per-image function, plus OFFSET to simulate a disagreement.

@@ -22,7 +22,7 @@ numpy old enough to have ``np.bool``), e.g. installed with
 
 Example::
 
-    python tools/analysis/check_bf_protocol.py \\
+    python tools/model_converters/check_bf_protocol.py \\
         --official-root /path/to/GSCNN --ann-dir data/camvid/ann_dir/test \\
         --num-images 30 --tolerances 1 2 3 5
 """
@@ -44,7 +44,11 @@ from mmseg_ext.evaluation import BoundaryFScore
 
 
 def load_official(root: str) -> ModuleType:
-    """Import ``<root>/utils/f_boundary.py`` as the module ``f_boundary``."""
+    """Import ``<root>/utils/f_boundary.py`` as the module ``f_boundary``.
+
+    The one file is loaded from the user's checkout by its path (not by
+    putting the checkout on ``sys.path``): its folder is named ``utils``, and
+    each call may name another checkout."""
     path = osp.join(root, 'utils', 'f_boundary.py')
     if not osp.isfile(path):
         raise SystemExit(f'--official-root: no {path}')
