@@ -28,7 +28,7 @@ test: $(STAMP)
 # On a CUDA machine: gpu-marked tests, GSCNN vs DeepLabV3+ training in
 # fp32/fp16/bf16 (it/s, memory, MFU), sync-debug step, 2-GPU DDP (< 8 min).
 gpu-check: $(STAMP)
-	PYTHON=$(PY) bash tools/analysis/gpu_check.sh
+	PYTHON=$(PY) bash tools/gpu_check/gpu_check.sh
 
 lint: $(STAMP)
 	$(PY) -m flake8 mmseg_ext tools tests configs demo setup.py

@@ -25,8 +25,8 @@ SIZE = (128, 128)
 
 def CpuFp16AmpOptimWrapper(optimizer, init_scale: float = 2.**16):
     """mmengine's ``AmpOptimWrapper`` with torch's CPU ``GradScaler`` and
-    CPU fp16 autocast (``tools/analysis/gpu_check.py``)."""
-    tool = load_script('tools', 'analysis', 'gpu_check.py')
+    CPU fp16 autocast (``tools/gpu_check/gpu_check.py``)."""
+    tool = load_script('tools', 'gpu_check', 'gpu_check.py')
     return tool.CpuAmpOptimWrapper(optimizer, torch.float16, init_scale)
 
 

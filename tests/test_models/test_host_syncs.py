@@ -145,7 +145,7 @@ def test_tensor_canny_has_no_host_sync():
 @pytest.mark.gpu
 @pytest.mark.parametrize('family', sorted(FAMILIES))
 def test_cuda_step_under_sync_debug_error(family):
-    gpu_check = load_script('tools', 'analysis', 'gpu_check.py')
+    gpu_check = load_script('tools', 'gpu_check', 'gpu_check.py')
     model = build_model(FAMILIES[family], 'cuda')
     wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3))
     gpu_check.step_under_sync_debug(model, make_data(), wrapper)

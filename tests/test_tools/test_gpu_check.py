@@ -1,5 +1,5 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""tools/analysis/gpu_check.py in its reduced CPU mode, so it cannot rot:
+"""tools/gpu_check/gpu_check.py in its reduced CPU mode, so it cannot rot:
 every config in every precision trains (through mmengine's wrappers) and
 is reported with ratios to the baseline; no timing is asserted."""
 import os.path as osp
@@ -11,7 +11,7 @@ from ..tiny_runs import REPO_ROOT, load_script
 
 @pytest.mark.slow
 def test_gpu_check_reduced_cpu_mode(tmp_path):
-    tool = load_script('tools', 'analysis', 'gpu_check.py')
+    tool = load_script('tools', 'gpu_check', 'gpu_check.py')
     out = tmp_path / 'train.json'
     results = tool.main(['--device', 'cpu', '--tiny', '--out', str(out)])
     rows = results['rows']
@@ -30,7 +30,7 @@ def test_gpu_check_reduced_cpu_mode(tmp_path):
 
 
 def test_gpu_check_script_runs_every_part():
-    script = open(osp.join(REPO_ROOT, 'tools', 'analysis',
+    script = open(osp.join(REPO_ROOT, 'tools', 'gpu_check',
                            'gpu_check.sh')).read()
     assert '-m gpu' in script and 'gpu_check.py' in script
     assert '--nproc_per_node 2' in script
@@ -38,7 +38,7 @@ def test_gpu_check_script_runs_every_part():
 
 @pytest.mark.slow
 def test_step_time_ratio_interleaves_rounds(tmp_path):
-    tool = load_script('tools', 'analysis', 'step_time_ratio.py')
+    tool = load_script('tools', 'gpu_check', 'step_time_ratio.py')
     camvid = osp.join(REPO_ROOT, 'configs', 'camvid')
     configs = [
         osp.join(camvid, name)

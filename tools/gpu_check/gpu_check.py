@@ -11,7 +11,7 @@ utilisation (FLOPs of one step counted by ``FlopCounterMode``, over the
 device's dense peak). Then one step of each Gated-SCNN config runs under
 ``torch.cuda.set_sync_debug_mode('error')``; with ``torchrun
 --nproc_per_node 2`` the script trains with NCCL DDP instead and checks
-that the ranks stay in sync. ``tools/analysis/gpu_check.sh`` runs it all.
+that the ranks stay in sync. ``tools/gpu_check/gpu_check.sh`` runs it all.
 
 ``--device cpu --tiny`` runs the same code at 32x32 for one iteration
 (torch's CPU ``GradScaler`` and autocast in the wrapper), which the test

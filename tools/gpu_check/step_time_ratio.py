@@ -12,7 +12,7 @@ synchronisation) means anything.
 
 Example (the CamVid target of docs/benchmarks.md)::
 
-    python tools/analysis/step_time_ratio.py --size 256 256 --batch 4 \\
+    python tools/gpu_check/step_time_ratio.py --size 256 256 --batch 4 \\
         --rounds 5 --threads 1 --num-classes 11 configs/camvid/\\
 deeplabv3plus_r18-c32-d16_1xb4-1500it_camvid-256x256.py \\
         configs/camvid/gscnn_r18-c32-d16_1xb4-1500it_camvid-256x256.py
