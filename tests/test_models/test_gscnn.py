@@ -660,6 +660,25 @@ def test_head_with_its_own_loss_is_refused():
         build_segmentor(head=ocr)
 
 
+def test_labels_beyond_num_classes_named_for_an_mmseg_head():
+    channels = backbone_channels('resnetv1c')
+    upernet = dict(
+        type='UPerHead',
+        in_channels=list(channels),
+        in_index=[0, 1, 2, 3],
+        channels=8,
+        num_classes=NUM_CLASSES)
+    model = build_segmentor(head=upernet)
+    model.train()
+    inputs, samples = make_batch(1, (32, 32), NUM_CLASSES)
+    samples[0].gt_sem_seg.data[0, 0, 0] = NUM_CLASSES + 2
+    with pytest.raises(
+            ConfigMismatchError,
+            match=rf'UPerHead: num_classes={NUM_CLASSES} but the '
+            rf'labels hold \[{NUM_CLASSES + 2}\]'):
+        model.loss(inputs, samples)
+
+
 def test_edge_fusion_for_a_head_that_fuses_itself_is_refused():
     with pytest.raises(ValueError, match='GSCNNHead fuses the shape stream'):
         build_segmentor(edge_fusion=dict(type='EdgeFeatureFusion'))

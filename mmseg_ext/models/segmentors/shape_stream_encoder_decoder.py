@@ -23,6 +23,7 @@ from mmseg.utils import (ConfigType, OptConfigType, OptSampleList, SampleList,
 from torch import Tensor
 
 from ..necks.shape_stream_features import ShapeStreamFeatures
+from ..utils.config_checks import LabelCheckMixin, check_label_values
 from ..utils.image_gradient import CannyImageGradient
 from ..utils.sliding_windows import sliding_windows
 from .shape_stream_checks import check_shape_stream_heads
@@ -150,9 +151,15 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
         the logits) and the shape-stream losses on its logits.
         """
         head = self.decode_head
+        seg_label = torch.stack([s.gt_sem_seg.data for s in data_samples])
+        if not isinstance(head, LabelCheckMixin):
+            # mmseg's heads leave the ids to their CE; the shape-stream
+            # losses index by them too: one device-side check, here
+            check_label_values(
+                type(head).__name__, seg_label, head.num_classes,
+                head.ignore_index)
         seg_logits = head.forward(self.head_inputs(inputs))
         losses = head.loss_by_feat(seg_logits, data_samples)
-        seg_label = torch.stack([s.gt_sem_seg.data for s in data_samples])
         edge_target = None
         if self.shape_stream_loss.needs_edge_target:
             if not all('gt_edge_map' in s for s in data_samples):
