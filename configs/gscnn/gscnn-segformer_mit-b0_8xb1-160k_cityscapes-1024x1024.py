@@ -32,6 +32,14 @@ train_dataloader = dict(
         dict(type='PackSegInputs')
     ]))
 tta_model = dict(type='ShapeStreamTTAModel')
+# This package's safety hooks and atomic checkpoints, which its other
+# configs get from configs/_base_/mmseg_ext_runtime.py (docs/architecture.md)
+custom_hooks = [
+    dict(type='ModelDataCheckHook'),
+    dict(type='NonFiniteLossHook', action='stop'),
+    dict(type='IterationSeedHook'),
+]
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
 visualizer = dict(
     type='SideBySideSegVisualizer',
     vis_backends=[dict(type='LocalVisBackend')],
