@@ -134,6 +134,8 @@ def _loss_inputs(name, n, c, h, w, ignore, g):
         'BoundaryBCELoss': ((edge, edge_gt), [edge]),
         'EdgeAttentionLoss': ((logits, label, edge), [logits]),
         'DualTaskLoss': ((logits, label), [logits]),
+        # the three terms together, as the segmentor applies them
+        'ShapeStreamLoss': ((logits, edge, label, edge_gt), [logits, edge]),
     }
     if name not in adapters:
         pytest.fail(f'no property case for the loss {name}: add one')
@@ -155,6 +157,9 @@ def test_losses_random_inputs(name, h, w, n, c, bf16, ignore):
     loss_fn = MODELS.build(dict(type=name))
     with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
         loss = loss_fn(*args)
+    if isinstance(loss, dict):  # ShapeStreamLoss: a term per loss_name
+        assert loss and all(v.dim() == 0 for v in loss.values())
+        loss = sum(loss.values())
     assert loss.dim() == 0 and torch.isfinite(loss.float())
     loss.backward()
     for leaf in leaves:

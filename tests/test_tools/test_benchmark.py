@@ -128,8 +128,10 @@ def test_cpu_bf16_channels_last_gscnn():
     assert gscnn['train']['images_per_s'] > 0
     assert 'shared process' in gscnn['train']['memory']['method']
     assert gscnn['train']['synthetic_fields'] == ['gt_sem_seg', 'gt_edge_map']
-    terms = gscnn['loss']['heads']['decode_head']['terms']
-    assert {'loss_ce', 'loss_edge'} <= set(terms)
+    heads = gscnn['loss']['heads']
+    assert 'loss_ce' in heads['decode_head']['terms']
+    assert {'loss_edge', 'loss_dual',
+            'loss_edge_att'} <= set(heads['shape_stream_loss']['terms'])
     assert gscnn['ratios']['train_step_time'] == 1.0
 
 

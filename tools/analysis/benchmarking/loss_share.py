@@ -18,14 +18,22 @@ from .model_setup import autocast, preprocess
 
 
 def _loss_heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
-    """(name, head) of the decode head and every auxiliary head."""
+    """(name, head) of the decode head, every auxiliary head and a
+    segmentor's ``shape_stream_loss`` (timed through its ``forward``)."""
     heads = [('decode_head', model.decode_head)]
     aux = getattr(model, 'auxiliary_head', None)
     if isinstance(aux, nn.ModuleList):
         heads += [(f'auxiliary_head.{i}', h) for i, h in enumerate(aux)]
     elif aux is not None:
         heads.append(('auxiliary_head', aux))
+    if getattr(model, 'shape_stream_loss', None) is not None:
+        heads.append(('shape_stream_loss', model.shape_stream_loss))
     return heads
+
+
+def _method(name: str) -> str:
+    """The loss method recorded and timed for ``name``."""
+    return 'forward' if name == 'shape_stream_loss' else 'loss_by_feat'
 
 
 def _as_leaves(value: Any, leaves: List[Tensor]) -> Any:
@@ -60,14 +68,15 @@ def _capture_loss_inputs(model: nn.Module, batch: dict,
         return record
 
     for name, head in heads:
-        head.loss_by_feat = recorder(name, head.loss_by_feat)
+        setattr(head, _method(name),
+                recorder(name, getattr(head, _method(name))))
     try:
         with torch.no_grad(), autocast(settings):
             data = preprocess(model, batch, True, settings)
             model._run_forward(data, mode='loss')
     finally:
-        for _, head in heads:
-            head.__dict__.pop('loss_by_feat', None)
+        for name, head in heads:
+            head.__dict__.pop(_method(name), None)
     return captured
 
 
@@ -92,9 +101,10 @@ def measure_loss(model: nn.Module, batch: dict, settings: Dict[str, Any],
         leaves = []
         args, kwargs = _as_leaves(captured[name], leaves)
 
-        def loss_forward(head=head, args=args, kwargs=kwargs):
+        def loss_forward(
+                fn=getattr(head, _method(name)), args=args, kwargs=kwargs):
             with autocast(settings):
-                losses = head.loss_by_feat(*args, **kwargs)
+                losses = fn(*args, **kwargs)
             return model.parse_losses(losses)[0], sorted(losses)
 
         def loss_forward_backward(leaves=leaves, forward=loss_forward):
