@@ -32,8 +32,8 @@ train_dataloader = dict(
         dict(type='PackSegInputs')
     ]))
 tta_model = dict(type='ShapeStreamTTAModel')
-# This package's safety hooks and atomic checkpoints, which its other
-# configs get from configs/_base_/mmseg_ext_runtime.py (docs/architecture.md)
+# The safety hooks and atomic checkpoints that the other configs here get
+# from their runtime base (docs/architecture.md, "Safety hooks")
 custom_hooks = [
     dict(type='ModelDataCheckHook'),
     dict(type='NonFiniteLossHook', action='stop'),

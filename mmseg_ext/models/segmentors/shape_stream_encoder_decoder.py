@@ -22,6 +22,8 @@ from mmseg.utils import (ConfigType, OptConfigType, OptSampleList, SampleList,
                          add_prefix)
 from torch import Tensor
 
+from ..losses.shape_stream_loss import ShapeStreamLoss
+from ..necks.edge_feature_fusion import EdgeFeatureFusion
 from ..necks.shape_stream_features import ShapeStreamFeatures
 from ..utils.config_checks import LabelCheckMixin, check_label_values
 from ..utils.image_gradient import CannyImageGradient
@@ -108,14 +110,14 @@ class ShapeStreamEncoderDecoder(EncoderDecoder):
         check_shape_stream_heads(self, edge_fusion, reads_stream)
         self.edge_fusion = None
         if not reads_stream:
-            fusion = dict(edge_fusion or dict(type='EdgeFeatureFusion'))
+            fusion = dict(edge_fusion or dict(type=EdgeFeatureFusion.__name__))
             fusion.setdefault('in_channels', self.neck.in_channels)
             fusion.setdefault('in_index', head.in_index)
             fusion.setdefault('norm_cfg', head.norm_cfg)
             fusion.setdefault('act_cfg', head.act_cfg)
             fusion.setdefault('align_corners', head.align_corners)
             self.edge_fusion = MODELS.build(fusion)
-        shape_stream_loss.setdefault('type', 'ShapeStreamLoss')
+        shape_stream_loss.setdefault('type', ShapeStreamLoss.__name__)
         shape_stream_loss.setdefault('ignore_index', head.ignore_index)
         self.shape_stream_loss = MODELS.build(shape_stream_loss)
 
