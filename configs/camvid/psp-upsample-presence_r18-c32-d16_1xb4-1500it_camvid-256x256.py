@@ -3,6 +3,8 @@
 # pyramid pooling with progressive x2 upsampling, mmseg's pixel-wise deep
 # supervision and image-level class-presence supervision on stage 3.
 _base_ = ['../_base_/models/camvid_r18-c32-d16.py']
+# The presence head reads what the FCN auxiliary head reads (stage 3).
+aux_channels = {{_base_.model.auxiliary_head.in_channels}}
 model = dict(
     decode_head=dict(
         type='PSPUpsampleHead',
@@ -16,7 +18,7 @@ model = dict(
         {{_base_.model.auxiliary_head}},
         dict(
             type='ClassPresenceHead',
-            in_channels={{_base_.model.auxiliary_head.in_channels}},
+            in_channels=aux_channels,
             in_index=2,
             channels=64,
             num_classes={{_base_.num_classes}},

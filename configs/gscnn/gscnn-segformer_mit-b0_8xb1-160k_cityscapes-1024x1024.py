@@ -4,7 +4,7 @@
 # four inputs, the four Gated-SCNN losses (README, "Adding the shape
 # stream").
 _base_ = [
-    'mmseg::segformer/segformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py'
+    'mmseg::segformer/segformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py'  # noqa
 ]
 custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
 crop_size = (1024, 1024)
