@@ -30,18 +30,8 @@ def CpuFp16AmpOptimWrapper(optimizer, init_scale: float = 2.**16):
     return tool.CpuAmpOptimWrapper(optimizer, torch.float16, init_scale)
 
 
-def _cpu_fp16_supported() -> bool:
-    try:
-        with torch.autocast('cpu', dtype=torch.float16):
-            out = torch.nn.functional.conv2d(
-                torch.ones(1, 1, 3, 3), torch.ones(1, 1, 1, 1))
-        return out.dtype == torch.float16
-    except RuntimeError:
-        return False
-
-
 needs_cpu_fp16 = pytest.mark.skipif(
-    not _cpu_fp16_supported(),
+    not load_script('tools', 'gpu_check', 'gpu_check.py').cpu_fp16_available(),
     reason='this torch has no fp16 autocast on CPU (run the gpu test)')
 
 

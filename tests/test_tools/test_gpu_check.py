@@ -15,10 +15,14 @@ def test_gpu_check_reduced_cpu_mode(tmp_path):
     out = tmp_path / 'train.json'
     results = tool.main(['--device', 'cpu', '--tiny', '--out', str(out)])
     rows = results['rows']
+    precisions = ['fp32', 'bf16']
+    if tool.cpu_fp16_available():
+        precisions.append('fp16')
+    else:
+        assert set(results['skipped_precisions']) == {'fp16'}
     assert {(r['config'], r['precision'])
             for r in rows} == {(osp.basename(c), p)
-                               for c in tool.CONFIGS
-                               for p in ('fp32', 'fp16', 'bf16')}
+                               for c in tool.CONFIGS for p in precisions}
     for row in rows:
         assert row['it_per_s'] > 0 and row['gflops_per_step'] > 0
         if row['config'] == osp.basename(tool.CONFIGS[0]):
@@ -27,6 +31,16 @@ def test_gpu_check_reduced_cpu_mode(tmp_path):
         results['sync_debug']) == {osp.basename(c)
                                    for c in tool.CONFIGS[1:]}
     assert out.exists()
+
+
+def test_gpu_check_refuses_fp16_on_a_cpu_without_it(monkeypatch, capsys):
+    tool = load_script('tools', 'gpu_check', 'gpu_check.py')
+    monkeypatch.setattr(tool, 'cpu_fp16_available', lambda: False)
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--device', 'cpu', '--precisions', 'fp16'])
+    assert 'no fp16 autocast' in capsys.readouterr().err
+    args = tool.parse_args(['--device', 'cpu'])
+    assert args.precisions == ['fp32', 'bf16'] and 'fp16' in args.skipped
 
 
 def test_gpu_check_script_runs_every_part():

@@ -61,12 +61,19 @@ PEAK_TFLOPS = {
 class CpuAmpOptimWrapper(AmpOptimWrapper):
     """mmengine's ``AmpOptimWrapper`` on CPU: torch's CPU ``GradScaler``
     and CPU autocast in place of the CUDA ones (mmengine asserts a GPU);
-    scaling, unscaling and step skipping stay mmengine's code."""
+    scaling, unscaling and step skipping stay mmengine's code. bf16 needs
+    no loss scaling, so its scaler is a disabled one."""
 
     def __init__(self, optimizer, dtype=torch.float16, init_scale=2.**16):
         super(AmpOptimWrapper, self).__init__(optimizer=optimizer)
         self._scale_update_param = None
-        self.loss_scaler = torch.amp.GradScaler('cpu', init_scale=init_scale)
+        if dtype == torch.float16:
+            self.loss_scaler = torch.amp.GradScaler(
+                'cpu', init_scale=init_scale)
+        elif hasattr(torch.amp, 'GradScaler'):  # bf16: fp32's range
+            self.loss_scaler = torch.amp.GradScaler('cpu', enabled=False)
+        else:  # torch < 2.3: a disabled scaler is device-agnostic
+            self.loss_scaler = torch.cuda.amp.GradScaler(enabled=False)
         self.cast_dtype = dtype
 
     @contextlib.contextmanager
@@ -74,6 +81,21 @@ class CpuAmpOptimWrapper(AmpOptimWrapper):
         with super(AmpOptimWrapper, self).optim_context(model):
             with torch.autocast('cpu', dtype=self.cast_dtype):
                 yield
+
+
+def cpu_fp16_available() -> bool:
+    """Whether this torch autocasts convolutions to fp16 on CPU and has a
+    CPU ``GradScaler`` (torch >= 2.3; torch 2.1 autocasts only bf16 there,
+    with a warning, and its scaler is CUDA-only)."""
+    if not hasattr(torch.amp, 'GradScaler'):
+        return False
+    try:
+        with torch.autocast('cpu', dtype=torch.float16):
+            out = torch.nn.functional.conv2d(
+                torch.ones(1, 1, 3, 3), torch.ones(1, 1, 1, 1))
+    except RuntimeError:
+        return False
+    return out.dtype == torch.float16
 
 
 def build_model(config: str, size, device: str) -> torch.nn.Module:
@@ -280,14 +302,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--precisions',
         nargs='+',
-        default=list(PRECISIONS),
-        choices=list(PRECISIONS))
+        choices=list(PRECISIONS),
+        help='default: all three (fp16 left out on a CPU without fp16 AMP)')
     parser.add_argument(
         '--tiny',
         action='store_true',
         help='32x32, no warm-up, 1 timed iteration (the CPU test)')
     parser.add_argument('--out', help='write the results as JSON')
     args = parser.parse_args(argv)
+    args.skipped = {}
+    if args.device == 'cpu' and not cpu_fp16_available():
+        reason = (f'torch {torch.__version__} has no fp16 autocast or '
+                  'GradScaler on CPU (torch >= 2.3 has both)')
+        if args.precisions and 'fp16' in args.precisions:
+            parser.error(f'--precisions fp16 on --device cpu: {reason}')
+        args.skipped['fp16'] = reason
+    if not args.precisions:
+        args.precisions = [p for p in PRECISIONS if p not in args.skipped]
     if args.tiny:
         args.size, args.warmup, args.iters = [32, 32], 0, 1
     return args
@@ -312,6 +343,7 @@ def main(argv=None) -> Dict:
             batch=args.batch,
             iters=args.iters,
             rows=rows,
+            skipped_precisions=args.skipped,
             sync_debug={
                 osp.basename(c): sync_debug_step(c, args)
                 for c in CONFIGS[1:]
