@@ -22,7 +22,8 @@ def test_gpu_check_reduced_cpu_mode(tmp_path):
         assert set(results['skipped_precisions']) == {'fp16'}
     assert {(r['config'], r['precision'])
             for r in rows} == {(osp.basename(c), p)
-                               for c in tool.CONFIGS for p in precisions}
+                               for c in tool.CONFIGS
+                               for p in precisions}
     for row in rows:
         assert row['it_per_s'] > 0 and row['gflops_per_step'] > 0
         if row['config'] == osp.basename(tool.CONFIGS[0]):
