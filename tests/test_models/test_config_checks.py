@@ -7,8 +7,8 @@ import pytest
 import torch
 from mmseg.registry import MODELS
 
-from mmseg_ext.models.utils import (ConfigMismatchError, check_head_channels,
-                                    check_in_index_length,
+from mmseg_ext.models.utils import (ConfigMismatchError, check_channel_counts,
+                                    check_head_channels, check_in_index_length,
                                     check_input_channels, check_label_values)
 
 
@@ -52,6 +52,28 @@ def test_input_channels_for_each_input_transform(transform, in_channels,
                 ConfigMismatchError,
                 match=re.escape(f'_Head: in_channels={head.in_channels} at')):
             check_input_channels(head, feats)
+
+
+def test_extra_channel_inputs_are_checked_with_in_channels():
+    """Heads that read features outside ``in_index`` (Gated-SCNN's fine
+    stage) declare them; the same check covers them, from feature maps or
+    from a neck's channel list."""
+    head = _Head(8, 2, None)
+    head.extra_channel_inputs = lambda: [('fine_in_channels', 0, 2)]
+    check_channel_counts(head, [2, 4, 8])
+    check_input_channels(head, _feats(2, 4, 8))
+    with pytest.raises(
+            ConfigMismatchError,
+            match=r"_Head: fine_in_channels=2 at output 0, but the neck's "
+            r'in_channels gives 3 there.*Fix `model.decode_head.'
+            r'fine_in_channels`'):
+        check_channel_counts(head, [3, 4, 8], source="the neck's in_channels")
+    head.extra_channel_inputs = lambda: [('fine_in_channels', 5, 2)]
+    with pytest.raises(
+            ConfigMismatchError,
+            match='fine_in_channels is read at output 5 but the backbone '
+            'gives 3 outputs'):
+        check_input_channels(head, _feats(2, 4, 8))
 
 
 def test_head_channels_names_the_auxiliary_head():

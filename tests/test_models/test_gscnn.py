@@ -715,10 +715,10 @@ def test_wrong_head_channels_fail_at_build(key):
     expected = head[key]
     head[key] = expected + 3
     with pytest.raises(
-            ValueError,
-            match=rf'decode_head \(GSCNNHead\) expects {expected + 3} '
-            rf'channels at backbone output \d, the neck is configured for '
-            rf'{expected}'):
+            ConfigMismatchError,
+            match=rf"decode_head \(GSCNNHead\): {key}={expected + 3} at "
+            rf"(in_index=|output )\d, but the neck's in_channels gives "
+            rf'\[?{expected}\]? there'):
         build_segmentor(head=head)
 
 
@@ -732,13 +732,16 @@ def test_wrong_auxiliary_head_channels_fail_at_build():
         num_convs=1,
         num_classes=NUM_CLASSES)
     with pytest.raises(
-            ValueError, match=r'auxiliary_head\[0\] \(FCNHead\) expects '):
+            ConfigMismatchError,
+            match=rf'auxiliary_head \(FCNHead\): in_channels='
+            rf'{channels[2] + 1} at in_index=2'):
         build_segmentor(auxiliary_head=aux)
     aux.update(
         in_channels=[channels[1], channels[2] + 1],
         in_index=[1, 2],
         input_transform='resize_concat')
-    with pytest.raises(ValueError, match=r'in total at backbone outputs'):
+    with pytest.raises(
+            ConfigMismatchError, match=r'there \(resize_concat: their sum\)'):
         build_segmentor(auxiliary_head=aux)
 
 
@@ -746,7 +749,10 @@ def test_wrong_sep_aspp_c1_channels_fail_at_build():
     channels = backbone_channels('resnetv1c')
     head = TestGSCNNSepASPPHead().head_cfg(channels, NUM_CLASSES)
     head['c1_in_channels'] = channels[0] + 1
-    with pytest.raises(ValueError, match='GSCNNSepASPPHead'):
+    with pytest.raises(
+            ConfigMismatchError,
+            match=rf'GSCNNSepASPPHead\): c1_in_channels={channels[0] + 1} '
+            rf'at output 0, but .* gives {channels[0]} there'):
         build_segmentor(head=head)
 
 

@@ -106,11 +106,12 @@ class GSCNNHead(LabelCheckMixin, BaseDecodeHead):
                 **conv_kwargs) for i in range(num_convs)
         ])
 
-    def feature_channels(self) -> List[Tuple[int, int]]:
-        """(backbone feature index, channels) pairs this head expects
-        (checked at build by ``ShapeStreamEncoderDecoder``)."""
-        return [(self.in_index, self.in_channels),
-                (self.fine_in_index, self.fine_in_channels)]
+    def extra_channel_inputs(self) -> List[Tuple[str, int, int]]:
+        """The fine features, beside ``in_channels`` at ``in_index``:
+        ``(setting, backbone output, channels)`` (see
+        :func:`~mmseg_ext.models.utils.check_channel_counts`)."""
+        return [('fine_in_channels', self.fine_in_index, self.fine_in_channels)
+                ]
 
     def _forward_feature(self, inputs: ShapeStreamFeatures) -> Tensor:
         """Neck output -> decoder features (N, channels, h_fine, w_fine)."""

@@ -57,13 +57,13 @@ class GSCNNSepASPPHead(LabelCheckMixin, DepthwiseSeparableASPPHead):
         self.bottleneck = ConvModule(
             self.aspp.out_channels, self.channels, 3, padding=1, **conv_kwargs)
 
-    def feature_channels(self) -> List[Tuple[int, int]]:
-        """(backbone feature index, channels) pairs this head expects
-        (checked at build by ``ShapeStreamEncoderDecoder``)."""
-        channels = [(self.in_index, self.in_channels)]
-        if self.c1_bottleneck is not None:
-            channels.append((0, self.c1_bottleneck.conv.in_channels))
-        return channels
+    def extra_channel_inputs(self) -> List[Tuple[str, int, int]]:
+        """DeepLabV3+'s low-level features (backbone output 0), beside
+        ``in_channels`` at ``in_index`` (see
+        :func:`~mmseg_ext.models.utils.check_channel_counts`)."""
+        if self.c1_bottleneck is None:
+            return []
+        return [('c1_in_channels', 0, self.c1_bottleneck.conv.in_channels)]
 
     def forward(self, inputs: ShapeStreamFeatures) -> Tensor:
         """Seg logits (N, num_classes, h_c1, w_c1) from the

@@ -2,43 +2,12 @@
 """Build-time checks of a ``ShapeStreamEncoderDecoder`` against its
 heads: a config that cannot work fails at build, naming head and reason.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional
 
 import torch.nn as nn
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 
-
-def _expected_channels(head: nn.Module) -> List[Tuple[Tuple[int, ...], int]]:
-    """(backbone feature indices, channels) a head expects there (summed
-    over the indices for ``input_transform='resize_concat'``)."""
-    if hasattr(head, 'feature_channels'):
-        return [((i, ), c) for i, c in head.feature_channels()]
-    index, channels = head.in_index, head.in_channels
-    if not isinstance(index, (list, tuple)):
-        return [((index, ), channels)]
-    if isinstance(channels, (list, tuple)):  # 'multiple_select'
-        return [((i, ), c) for i, c in zip(index, channels)]
-    return [(tuple(index), channels)]  # 'resize_concat': the sum
-
-
-def _check_channels(name: str, head: nn.Module,
-                    available: Sequence[int]) -> None:
-    """The head's ``in_channels`` against the backbone outputs it reads."""
-    n = len(available)
-    for indices, channels in _expected_channels(head):
-        if not all(-n <= i < n for i in indices):
-            raise ValueError(
-                f'ShapeStreamEncoderDecoder: {name} ({type(head).__name__}) '
-                f'reads backbone outputs {list(indices)}, but the neck has '
-                f'{n} (neck.in_channels={list(available)})')
-        got = sum(available[i] for i in indices)
-        if channels != got:
-            where = (f'at backbone output {indices[0]}' if len(indices) == 1
-                     else f'in total at backbone outputs {list(indices)}')
-            raise ValueError(
-                f'ShapeStreamEncoderDecoder: {name} ({type(head).__name__}) '
-                f'expects {channels} channels {where}, the neck is '
-                f'configured for {got} (neck.in_channels={list(available)})')
+from ..utils.config_checks import check_channel_counts, segmentor_heads
 
 
 def check_shape_stream_heads(model: nn.Module, edge_fusion: Optional[dict],
@@ -80,10 +49,5 @@ def check_shape_stream_heads(model: nn.Module, edge_fusion: Optional[dict],
         raise TypeError(
             f'ShapeStreamEncoderDecoder: neck {type(model.neck).__name__} '
             'must expose in_channels (one per backbone output)')
-    heads = [('decode_head', head)]
-    if model.with_auxiliary_head:
-        aux = model.auxiliary_head
-        aux = list(aux) if isinstance(aux, nn.ModuleList) else [aux]
-        heads += [(f'auxiliary_head[{i}]', h) for i, h in enumerate(aux)]
-    for head_name, h in heads:
-        _check_channels(head_name, h, available)
+    for head_name, h in segmentor_heads(model):
+        check_channel_counts(h, available, head_name, "the neck's in_channels")

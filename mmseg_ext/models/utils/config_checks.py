@@ -45,52 +45,75 @@ def check_in_index_length(owner: str, in_channels, in_index) -> None:
             f'({list(index)}); give one channel count per selected stage')
 
 
-def check_input_channels(head: nn.Module,
-                         inputs: Sequence[Tensor],
+def check_channel_counts(head: nn.Module,
+                         available: Sequence[int],
                          name: Optional[str] = None,
-                         source: str = 'backbone') -> None:
-    """Compare a head's ``in_channels`` with the features it selects, for
-    each ``input_transform`` of ``BaseDecodeHead``.
+                         source: str = 'the backbone') -> None:
+    """Compare a head's channel settings with the channels of the features
+    it reads: ``in_channels`` at ``in_index`` for each ``input_transform``
+    of ``BaseDecodeHead``, plus the extra inputs a head declares through
+    ``extra_channel_inputs()`` (``(setting, feature index, channels)``).
 
     Args:
-        head (nn.Module): A head with ``in_channels``, ``in_index`` and
-            ``input_transform``.
-        inputs (Sequence[Tensor]): All features given to the head, each
-            (N, C_i, H_i, W_i).
+        head (nn.Module): A head with ``in_channels`` and ``in_index``.
+        available (Sequence[int]): Channels of every feature given to the
+            head, in order.
         name (str, optional): Where the head sits, for the message.
-        source (str): What produced ``inputs``, for the message.
+        source (str): What gives the features, for the message.
 
     Raises:
-        ConfigMismatchError: Naming the head, ``in_index`` and both counts.
+        ConfigMismatchError: Naming the head, the setting, the index and
+            both counts.
     """
-    if torch.jit.is_tracing():
-        return  # traced sizes: the trace runs at the example's own shapes
     owner = _owner(head, name)
-    got_all = [int(f.shape[1]) for f in inputs]
+    got_all, n = list(available), len(available)
+    where = name or 'decode_head'
     index = _as_list(head.in_index)
-    if any(not -len(inputs) <= i < len(inputs) for i in index):
+    if any(not -n <= i < n for i in index):
         raise ConfigMismatchError(
-            f'{owner}: in_index={head.in_index} but the {source} gives '
-            f'{len(inputs)} outputs (channels {got_all})')
+            f'{owner}: in_index={head.in_index} but {source} gives {n} '
+            f'outputs (channels {got_all})')
     got = [got_all[i] for i in index]
     expected = head.in_channels
-    if getattr(head, 'input_transform', None) == 'resize_concat':
+    concat = getattr(head, 'input_transform', None) == 'resize_concat'
+    if concat:
         ok = sum(got) == sum(_as_list(expected))
     else:
         ok = _as_list(expected) == got
     if not ok:
-        where = name or 'decode_head'
-        first = ''
+        detail = ' (resize_concat: their sum)' if concat else ''
         if isinstance(expected, (list, tuple)) and len(expected) == len(got):
             i = next(i for i, (e, g) in enumerate(zip(expected, got))
                      if e != g)
-            first = (f' (first mismatch: in_index {index[i]} expects '
-                     f'{expected[i]} channels, got {got[i]})')
+            detail = (f' (first mismatch: in_index {index[i]} expects '
+                      f'{expected[i]} channels, got {got[i]})')
         raise ConfigMismatchError(
             f'{owner}: in_channels={expected} at in_index={head.in_index}, '
-            f'but the {source} gives {got} there{first}; channels of all '
+            f'but {source} gives {got} there{detail}; channels of all '
             f'outputs: {got_all}. Fix `model.{where}.in_channels` or '
             '`in_index`.')
+    extra = getattr(head, 'extra_channel_inputs', None)
+    for key, i, channels in (extra() if extra else []):
+        if not -n <= i < n:
+            raise ConfigMismatchError(
+                f'{owner}: {key} is read at output {i} but {source} gives '
+                f'{n} outputs (channels {got_all})')
+        if got_all[i] != channels:
+            raise ConfigMismatchError(
+                f'{owner}: {key}={channels} at output {i}, but {source} '
+                f'gives {got_all[i]} there; channels of all outputs: '
+                f'{got_all}. Fix `model.{where}.{key}`.')
+
+
+def check_input_channels(head: nn.Module,
+                         inputs: Sequence[Tensor],
+                         name: Optional[str] = None,
+                         source: str = 'the backbone') -> None:
+    """:func:`check_channel_counts` on the features themselves, each
+    (N, C_i, H_i, W_i), at a head's first forward."""
+    if torch.jit.is_tracing():
+        return  # traced sizes: the trace runs at the example's own shapes
+    check_channel_counts(head, [int(f.shape[1]) for f in inputs], name, source)
 
 
 def check_stages_finest_first(head: nn.Module,
@@ -199,7 +222,8 @@ class LabelCheckMixin:
         return super().loss_by_feat(seg_logits, batch_data_samples)
 
 
-def _heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
+def segmentor_heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
+    """``(config key, head)`` for the decode and auxiliary heads."""
     heads = []
     if getattr(model, 'decode_head', None) is not None:
         heads.append(('decode_head', model.decode_head))
@@ -218,9 +242,9 @@ def check_head_channels(model: nn.Module, feats: Sequence[Tensor]) -> None:
     Raises:
         ConfigMismatchError: For the first head that does not fit.
     """
-    source = 'backbone' + (' + neck'
-                           if getattr(model, 'with_neck', False) else '')
-    for name, head in _heads(model):
+    source = 'the backbone' + (' + neck'
+                               if getattr(model, 'with_neck', False) else '')
+    for name, head in segmentor_heads(model):
         if hasattr(head, 'in_index') and hasattr(head, 'in_channels'):
             check_input_channels(head, feats, name=name, source=source)
 
@@ -239,7 +263,7 @@ def check_num_classes(model: nn.Module, dataset, split: str) -> None:
     classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
     if not classes:
         return
-    for name, head in _heads(model):
+    for name, head in segmentor_heads(model):
         num = getattr(head, 'num_classes', None)
         if num is not None and num != len(classes):
             raise ConfigMismatchError(
