@@ -3,14 +3,10 @@
 # train in a few minutes on a 2-core CPU; the README's demo command.
 _base_ = [
     'mmseg::_base_/models/fcn_r50-d8.py',
-    '../_base_/mmseg_ext_runtime.py',
-    '../_base_/datasets/demo_cityscapes.py',
-    '../_base_/schedules/schedule_demo.py',
+    '../_base_/demo_cityscapes_runtime.py'
 ]
-crop_size = (256, 256)
 model = dict(
-    data_preprocessor=dict(size=crop_size),
-    # Offline machines cannot download ImageNet weights: random init.
+    data_preprocessor=dict(size={{_base_.crop_size}}),
     pretrained=None,
     backbone=dict(
         depth=18,
@@ -20,6 +16,3 @@ model = dict(
         dilations=(1, 1, 1, 2)),
     decode_head=dict(in_channels=256, channels=128, num_convs=1),
     auxiliary_head=dict(in_channels=128, channels=64))
-default_hooks = dict(
-    visualization=dict(type='SegVisualizationHook', draw=True, interval=12))
-randomness = dict(seed=0)

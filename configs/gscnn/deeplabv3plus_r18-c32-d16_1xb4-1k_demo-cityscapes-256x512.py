@@ -4,14 +4,11 @@
 # the boundary-quality comparison in configs/gscnn/README.md.
 _base_ = [
     'mmseg::_base_/models/deeplabv3plus_r50-d8.py',
-    '../_base_/mmseg_ext_runtime.py',
-    '../_base_/datasets/demo_cityscapes.py',
-    '../_base_/schedules/schedule_demo.py',
+    '../_base_/demo_cityscapes_runtime.py'
 ]
-crop_size = (256, 256)
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
-    data_preprocessor=dict(size=crop_size),
+    data_preprocessor=dict(size={{_base_.crop_size}}),
     pretrained=None,
     backbone=dict(
         depth=18,
@@ -28,6 +25,3 @@ model = dict(
         c1_channels=24,
         norm_cfg=norm_cfg),
     auxiliary_head=dict(in_channels=128, channels=64, norm_cfg=norm_cfg))
-default_hooks = dict(
-    visualization=dict(type='SegVisualizationHook', draw=True, interval=12))
-randomness = dict(seed=0)

@@ -8,10 +8,9 @@ _base_ = [
     '../_base_/mmseg_ext_shape_stream_runtime.py',
     '../_base_/schedules/schedule_80k.py'
 ]
-crop_size = (512, 1024)
 model = dict(
     type='ShapeStreamEncoderDecoder',
-    data_preprocessor=dict(size=crop_size),
+    data_preprocessor=dict(size={{_base_.crop_size}}),
     neck=dict(
         type='GatedShapeStream',
         in_channels=[256, 512, 1024, 2048],

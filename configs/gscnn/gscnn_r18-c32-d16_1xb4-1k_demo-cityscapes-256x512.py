@@ -3,16 +3,11 @@
 # for a 2-core CPU (see configs/demo/ for the pattern). The shape stream
 # works at 1/4 of the input resolution (the paper: full resolution).
 _base_ = [
-    '../_base_/models/gscnn_r50-d8.py',
-    '../_base_/mmseg_ext_shape_stream_runtime.py',
-    '../_base_/datasets/demo_cityscapes.py',
-    '../_base_/schedules/schedule_demo.py',
+    '../_base_/models/gscnn_r50-d8.py', '../_base_/demo_cityscapes_runtime.py'
 ]
-crop_size = (256, 256)
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
-    data_preprocessor=dict(size=crop_size),
-    # Offline machines cannot download ImageNet weights: random init.
+    data_preprocessor=dict(size={{_base_.crop_size}}),
     pretrained=None,
     backbone=dict(
         depth=18,
@@ -40,26 +35,16 @@ model = dict(
     # in input pixels at about a quarter of the cost on a CPU.
     shape_stream_loss=dict(
         loss_dual=dict(
-            type='DualTaskLoss', tau=0.5, scale_factor=0.5,
-            smooth_radius=2)),
+            type='DualTaskLoss', tau=0.5, scale_factor=0.5, smooth_radius=2)),
     auxiliary_head=dict(in_channels=128, channels=64, norm_cfg=norm_cfg))
+# The base's train pipeline (annotations loaded with mmseg's
+# LoadAnnotations) plus the boundary targets of the shape stream's edge loss.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='CheckSegMap', num_classes=19),
-    dict(
-        type='RandomResize',
-        scale=(512, 256),
-        ratio_range=(0.75, 1.5),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='GenerateSegBoundary', radius=2),
-    dict(type='PackSegInputs')
-]
+    dict(type='LoadAnnotations') if t.type == 'LoadCheckedAnnotations' else t
+    for t in _base_.train_pipeline[:-1]
+] + [dict(type='GenerateSegBoundary', radius=2),
+     dict(type='PackSegInputs')]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 tta_model = dict(type='ShapeStreamTTAModel')
-default_hooks = dict(
-    visualization=dict(type='SegVisualizationHook', draw=True, interval=12))
-randomness = dict(seed=0)
+# Image, ground truth, prediction and predicted edges side by side.
+visualizer = dict(type='SideBySideSegVisualizer')

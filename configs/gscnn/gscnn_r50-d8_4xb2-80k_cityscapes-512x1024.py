@@ -4,9 +4,7 @@ _base_ = [
     '../_base_/mmseg_ext_shape_stream_runtime.py',
     '../_base_/schedules/schedule_80k.py'
 ]
-custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
-crop_size = (512, 1024)
-data_preprocessor = dict(size=crop_size)
+data_preprocessor = dict(size={{_base_.crop_size}})
 model = dict(data_preprocessor=data_preprocessor)
 # Flip/multi-scale TTA that also averages the edge maps.
 tta_model = dict(type='ShapeStreamTTAModel')

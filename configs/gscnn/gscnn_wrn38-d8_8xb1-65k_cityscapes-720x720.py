@@ -39,19 +39,10 @@ model = dict(
         align_corners=False,
         inner_align_corners=True),
     auxiliary_head=None)
+# The base's train pipeline, cropping 720x720.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(
-        type='RandomResize',
-        scale=(2048, 1024),
-        ratio_range=(0.5, 2.0),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='GenerateSegBoundary', radius=2),
-    dict(type='PackSegInputs')
+    dict(t, crop_size=crop_size) if t.type == 'RandomCrop' else t
+    for t in _base_.train_pipeline
 ]
 train_dataloader = dict(batch_size=1, dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(
@@ -66,5 +57,4 @@ param_scheduler = [
         by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=65000, val_interval=6500)
-default_hooks = dict(
-    checkpoint=dict(by_epoch=False, interval=6500))
+default_hooks = dict(checkpoint=dict(by_epoch=False, interval=6500))

@@ -5,15 +5,11 @@
 # at 1/2 resolution.
 _base_ = [
     '../_base_/models/psp-upsample_r50-d8.py',
-    '../_base_/mmseg_ext_runtime.py',
-    '../_base_/datasets/demo_cityscapes.py',
-    '../_base_/schedules/schedule_demo.py',
+    '../_base_/demo_cityscapes_runtime.py'
 ]
-crop_size = (256, 256)
-data_preprocessor = dict(size=crop_size)
+data_preprocessor = dict(size={{_base_.crop_size}})
 model = dict(
     data_preprocessor=data_preprocessor,
-    # Offline machines cannot download ImageNet weights: random init.
     pretrained=None,
     backbone=dict(
         depth=18,
@@ -22,7 +18,8 @@ model = dict(
         strides=(1, 2, 2, 1),
         dilations=(1, 1, 1, 2)),
     decode_head=dict(
-        in_channels=256, bottleneck_channels=128,
+        in_channels=256,
+        bottleneck_channels=128,
         upsample_channels=(64, 32, 32)),
     auxiliary_head=[
         dict(
@@ -50,6 +47,3 @@ model = dict(
                 loss_weight=0.4,
                 loss_name='loss_presence'))
     ])
-default_hooks = dict(
-    visualization=dict(type='SegVisualizationHook', draw=True, interval=12))
-randomness = dict(seed=0)

@@ -2,11 +2,8 @@
 # iterations at batch 8 (mmseg's PSPNet recipe: SGD lr 0.01, poly).
 _base_ = [
     '../_base_/models/psp-upsample_r50-d8.py',
-    'mmseg::_base_/datasets/cityscapes.py',
-    '../_base_/mmseg_ext_runtime.py',
+    'mmseg::_base_/datasets/cityscapes.py', '../_base_/mmseg_ext_runtime.py',
     '../_base_/schedules/schedule_80k.py'
 ]
-custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
-crop_size = (512, 1024)
-data_preprocessor = dict(size=crop_size)
+data_preprocessor = dict(size={{_base_.crop_size}})
 model = dict(data_preprocessor=data_preprocessor)

@@ -5,9 +5,7 @@ _base_ = [
     'mmseg::_base_/datasets/ade20k.py', '../_base_/mmseg_ext_runtime.py',
     '../_base_/schedules/schedule_160k.py'
 ]
-custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
-crop_size = (512, 512)
-data_preprocessor = dict(size=crop_size)
+data_preprocessor = dict(size={{_base_.crop_size}})
 model = dict(
     data_preprocessor=data_preprocessor,
     decode_head=dict(num_classes=150),

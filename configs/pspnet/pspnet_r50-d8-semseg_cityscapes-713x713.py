@@ -14,9 +14,8 @@
 _base_ = [
     '../_base_/models/pspnet_r50-d8-semseg.py',
     'mmseg::_base_/datasets/cityscapes.py',
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/semseg_eval_runtime.py',
 ]
-custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
 crop_size = (713, 713)
 base_scale = (2048, 1024)
 # Pad windows smaller than the crop (test_cfg). Also set at top level:
@@ -34,10 +33,11 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs')
 ]
+# The test pipeline's resize, then each of img_ratios with and without a
+# horizontal flip.
 img_ratios = [1.0]
 tta_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
-    dict(type='Resize', scale=base_scale, keep_ratio=True),
+    dict(type='LoadImageFromFile', backend_args=None), test_pipeline[1],
     dict(
         type='TestTimeAug',
         transforms=[
@@ -46,18 +46,13 @@ tta_pipeline = [
                 for r in img_ratios
             ],
             [
-                dict(type='RandomFlip', prob=0., direction='horizontal'),
-                dict(type='RandomFlip', prob=1., direction='horizontal')
+                dict(type='RandomFlip', prob=prob, direction='horizontal')
+                for prob in (0., 1.)
             ],
-            [dict(type='LoadAnnotations')],
-            [dict(type='PackSegInputs')],
+            test_pipeline[2:3],
+            test_pipeline[3:],
         ])
 ]
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 train_dataloader = None
-train_cfg = None
-optim_wrapper = None
-param_scheduler = None

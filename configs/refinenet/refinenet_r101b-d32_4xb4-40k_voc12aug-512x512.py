@@ -5,12 +5,9 @@
 _base_ = [
     '../_base_/models/refinenet_r50-d32.py',
     'mmseg::_base_/datasets/pascal_voc12_aug.py',
-    '../_base_/mmseg_ext_runtime.py',
-    '../_base_/schedules/schedule_40k.py'
+    '../_base_/mmseg_ext_runtime.py', '../_base_/schedules/schedule_40k.py'
 ]
-custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
-crop_size = (512, 512)
-data_preprocessor = dict(size=crop_size)
+data_preprocessor = dict(size={{_base_.crop_size}})
 model = dict(
     data_preprocessor=data_preprocessor,
     pretrained='torchvision://resnet101',

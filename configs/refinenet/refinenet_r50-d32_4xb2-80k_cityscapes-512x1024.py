@@ -3,9 +3,7 @@ _base_ = [
     'mmseg::_base_/datasets/cityscapes.py', '../_base_/mmseg_ext_runtime.py',
     '../_base_/schedules/schedule_80k.py'
 ]
-custom_imports = dict(imports=['mmseg_ext'], allow_failed_imports=False)
-crop_size = (512, 1024)
-data_preprocessor = dict(size=crop_size)
+data_preprocessor = dict(size={{_base_.crop_size}})
 model = dict(data_preprocessor=data_preprocessor)
 # The paper trains the backbone at 0.1x the decoder's learning rate.
 optim_wrapper = dict(

@@ -1,30 +1,12 @@
 # Gated-SCNN (Takikawa et al., ICCV 2019) on ResNetV1c-50 with dilation
-# (output stride 8). Regular stream = the backbone; shape stream = the
-# GatedShapeStream neck fed with the image's Canny edges (computed on the
-# device by ShapeStreamEncoderDecoder); fusion + decoder = GSCNNHead.
-norm_cfg = dict(type='SyncBN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255)
+# (output stride 8) and the FCN auxiliary head (r50-d8_fcn-aux.py). Regular
+# stream = the backbone; shape stream = the GatedShapeStream neck fed with
+# the image's Canny edges (computed on the device by
+# ShapeStreamEncoderDecoder); fusion + decoder = GSCNNHead.
+_base_ = ['./r50-d8_fcn-aux.py']
+norm_cfg = _base_.norm_cfg
 model = dict(
     type='ShapeStreamEncoderDecoder',
-    data_preprocessor=data_preprocessor,
-    pretrained='open-mmlab://resnet50_v1c',
-    backbone=dict(
-        type='ResNetV1c',
-        depth=50,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
-        dilations=(1, 1, 2, 4),
-        strides=(1, 2, 1, 1),
-        norm_cfg=norm_cfg,
-        norm_eval=False,
-        style='pytorch',
-        contract_dilation=True),
     # Image gradients (paper: Canny), on the un-normalised image: cv2.Canny
     # on CPU tensors, traceable tensor ops on GPUs and in exported graphs,
     # whose hysteresis runs a fixed number of steps (agreement with
@@ -67,23 +49,8 @@ model = dict(
         # CE here, the other three in shape_stream_loss.
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
-    auxiliary_head=dict(
-        type='FCNHead',
-        in_channels=1024,
-        in_index=2,
-        channels=256,
-        num_convs=1,
-        concat_input=False,
-        dropout_ratio=0.1,
-        num_classes=19,
-        norm_cfg=norm_cfg,
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
     shape_stream_loss=dict(
         loss_edge=dict(type='BoundaryBCELoss', loss_weight=20.0),
         loss_dual=dict(type='DualTaskLoss', tau=0.5, loss_weight=1.0),
         loss_edge_att=dict(
-            type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+            type='EdgeAttentionLoss', threshold=0.8, loss_weight=1.0)))

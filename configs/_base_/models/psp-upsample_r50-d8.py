@@ -1,30 +1,9 @@
 # PSPUpsampleHead (pyramid pooling without channel reduction + progressive
 # x2 upsampling, the pspnet-pytorch design) on mmseg's dilated ResNetV1c-50
 # (output stride 8), with mmseg's pixel-wise deep supervision (FCNHead on
-# stage 3, weight 0.4, the PSPNet paper's auxiliary loss).
-norm_cfg = dict(type='SyncBN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255)
+# stage 3, weight 0.4, the PSPNet paper's auxiliary loss): r50-d8_fcn-aux.py.
+_base_ = ['./r50-d8_fcn-aux.py']
 model = dict(
-    type='EncoderDecoder',
-    data_preprocessor=data_preprocessor,
-    pretrained='open-mmlab://resnet50_v1c',
-    backbone=dict(
-        type='ResNetV1c',
-        depth=50,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
-        dilations=(1, 1, 2, 4),
-        strides=(1, 2, 1, 1),
-        norm_cfg=norm_cfg,
-        norm_eval=False,
-        style='pytorch',
-        contract_dilation=True),
     decode_head=dict(
         type='PSPUpsampleHead',
         in_channels=2048,
@@ -36,22 +15,7 @@ model = dict(
         pool_dropout_ratio=0.3,
         dropout_ratio=0.15,
         num_classes=19,
-        norm_cfg=norm_cfg,
+        norm_cfg=_base_.norm_cfg,
         align_corners=False,
         loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
-    auxiliary_head=dict(
-        type='FCNHead',
-        in_channels=1024,
-        in_index=2,
-        channels=256,
-        num_convs=1,
-        concat_input=False,
-        dropout_ratio=0.1,
-        num_classes=19,
-        norm_cfg=norm_cfg,
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))

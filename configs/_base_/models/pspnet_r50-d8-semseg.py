@@ -12,33 +12,13 @@
 # defaults in both), and the input normalisation: semseg subtracts
 # 255 * (0.485, 0.456, 0.406) and divides by 255 * (0.229, 0.224, 0.225) on
 # RGB images, which is mmseg's standard mean/std with bgr_to_rgb=True.
-norm_cfg = dict(type='SyncBN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255)
+_base_ = ['./r50-d8_fcn-aux.py']
 model = dict(
-    type='EncoderDecoder',
-    data_preprocessor=data_preprocessor,
     # The converted checkpoint holds every weight: load it with
     # `tools/test.py CONFIG CHECKPOINT` (or load_from); nothing to download.
     pretrained=None,
     backbone=dict(
-        type='ResNetV1c',
-        depth=50,
-        stem_channels=128,
-        base_channels=64,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
-        dilations=(1, 1, 2, 4),
-        strides=(1, 2, 1, 1),
-        norm_cfg=norm_cfg,
-        norm_eval=False,
-        style='pytorch',
-        contract_dilation=False),
+        stem_channels=128, base_channels=64, contract_dilation=False),
     decode_head=dict(
         type='PSPHead',
         in_channels=2048,
@@ -47,22 +27,8 @@ model = dict(
         pool_scales=(1, 2, 3, 6),
         dropout_ratio=0.1,
         num_classes=19,
-        norm_cfg=norm_cfg,
+        norm_cfg=_base_.norm_cfg,
         align_corners=True,
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
-    auxiliary_head=dict(
-        type='FCNHead',
-        in_channels=1024,
-        in_index=2,
-        channels=256,
-        num_convs=1,
-        concat_input=False,
-        dropout_ratio=0.1,
-        num_classes=19,
-        norm_cfg=norm_cfg,
-        align_corners=True,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    auxiliary_head=dict(align_corners=True))

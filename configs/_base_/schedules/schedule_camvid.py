@@ -4,14 +4,9 @@
 # best-mIoU checkpoint kept for the test split.
 _base_ = ['./schedule_demo.py']
 max_iters = 1500
+# The demo schedule's warm-up and poly decay, stretched over max_iters.
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, begin=0, end=100, by_epoch=False),
-    dict(
-        type='PolyLR',
-        eta_min=1e-5,
-        power=0.9,
-        begin=100,
-        end=max_iters,
-        by_epoch=False)
+    dict(_base_.param_scheduler[0], end=100),
+    dict(_base_.param_scheduler[1], begin=100, end=max_iters)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=500)

@@ -5,20 +5,11 @@
 # once val mIoU has not improved for two validations in a row.
 _base_ = ['../gscnn-deeplabv3plus_r18-c32-d16_1xb4-1500it_camvid-256x256.py']
 max_iters = 6000
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, begin=0, end=100, by_epoch=False),
-    dict(
-        type='PolyLR',
-        eta_min=1e-5,
-        power=0.9,
-        begin=100,
-        end=max_iters,
-        by_epoch=False)
+# The 1500-iteration schedule's poly decay over max_iters, early stopping.
+param_scheduler = _base_.param_scheduler[:1] + [
+    dict(_base_.param_scheduler[1], end=max_iters)
 ]
-train_cfg = dict(max_iters=max_iters, val_interval=500)
-custom_hooks = [
-    dict(type='ModelDataCheckHook'),
-    dict(type='NonFiniteLossHook', action='stop'),
-    dict(type='IterationSeedHook'),
-    dict(type='EarlyStoppingHook', monitor='mIoU', rule='greater', patience=2),
+train_cfg = dict(max_iters=max_iters)
+custom_hooks = _base_.custom_hooks + [
+    dict(type='EarlyStoppingHook', monitor='mIoU', rule='greater', patience=2)
 ]
