@@ -1,13 +1,7 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """What ``demo_results.py``, ``camvid_results.py`` and ``plot_curves.py``
-share: a run's final checkpoint, its test metrics (cached per checkpoint
-file), a figure of several runs' predictions, mmengine's scalar logs.
-
-``tools/train.py`` logs to ``WORK_DIR/<timestamp>/vis_data/scalars.json``,
-one JSON object per line: training lines carry ``iter`` (and ``loss``,
-``time``, ...), validation lines the metrics and ``step``. A resumed run
-has one timestamp folder per launch: they are read in order, and a later
-launch replaces what an earlier one logged from its first iteration on.
+share: training a run, its scalar logs, its test metrics (cached per
+checkpoint file), and figures of predictions and curves.
 """
 import copy
 import glob
@@ -38,11 +32,8 @@ _VAL_SKIP = ('step', 'time', 'data_time')
 
 
 def read_log(path: str) -> Tuple[Series, Series]:
-    """Training and validation series of one ``scalars.json``.
-
-    Raises:
-        ValueError: A line is not JSON (names the file and line).
-    """
+    """Training and validation series of one ``scalars.json``: training
+    lines carry ``iter``, validation lines ``step`` and the metrics."""
     train: Series = {}
     val: Series = {}
     with open(path) as f:
@@ -69,20 +60,10 @@ def read_log(path: str) -> Tuple[Series, Series]:
 
 
 def read_scalars(work_dir: str) -> Tuple[Series, Series]:
-    """Training and validation series of a run, resumed launches merged.
-
-    Args:
-        work_dir (str): The run's work directory.
-
-    Returns:
-        tuple[dict, dict]: ``train`` (:data:`TRAIN_KEYS`) and ``val`` (every
-        metric: ``mIoU``, ``BF@...``, ...), each a :data:`Series`.
-
-    Raises:
-        FileNotFoundError: No ``<timestamp>/vis_data/scalars.json`` under
-            ``work_dir``.
-        ValueError: A log line is not JSON.
-    """
+    """Training (:data:`TRAIN_KEYS`) and validation (every metric) series
+    of ``WORK_DIR/<timestamp>/vis_data/scalars.json``. A resumed run has
+    one timestamp folder per launch; a later launch replaces what an
+    earlier one logged from its first iteration on."""
     paths = sorted(
         glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     if not paths:
@@ -106,13 +87,25 @@ def read_scalars(work_dir: str) -> Tuple[Series, Series]:
 
 
 class Run(NamedTuple):
-    """One row: a display name and a config path."""
+    """One row: display name, config path and training seed."""
     name: str
     config: str
+    seed: int = 0
 
     @property
     def config_name(self) -> str:
         return osp.splitext(osp.basename(self.config))[0]
+
+    @property
+    def key(self) -> str:
+        """The config's name before the first ``_``."""
+        return self.config_name.split('_')[0]
+
+    @property
+    def work_dir_name(self) -> str:
+        """The config's name, ``_seed<N>`` appended for seeds other than 0
+        (seed 0 is the configs' own ``randomness.seed``)."""
+        return self.config_name + (f'_seed{self.seed}' if self.seed else '')
 
 
 def final_checkpoint(config: str, work_dir: str) -> Optional[str]:
@@ -343,3 +336,46 @@ def draw_predictions(runs: List[Tuple['Run', str]],
     picture = np.concatenate(blocks, axis=0)
     cv2.imwrite(out_file, np.ascontiguousarray(picture[..., ::-1]))
     return picture
+
+
+def plot_panels(panels: Sequence[Tuple[str, str, list]],
+                out_file: str,
+                title: str = '',
+                log_first: bool = False) -> None:
+    """Line plots against iteration, side by side, to one PNG.
+
+    Args:
+        panels: ``(title, y label, lines)`` per panel, ``lines`` being
+            ``(label, points)`` pairs of ``(iteration, value)`` points.
+        out_file: The PNG path.
+        title: Title above the panels.
+        log_first: Log scale for the first panel (a loss).
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    last_labels = [label for label, _ in panels[-1][2]]
+    for ax, (name, unit, lines) in zip(axes[0], panels):
+        for label, points in lines:
+            steps, values = zip(*points)
+            ax.plot(
+                steps,
+                values,
+                label=label,
+                marker='o' if len(steps) <= 30 else '',
+                markersize=3,
+                linewidth=1)
+        ax.set(title=name, xlabel='iteration', ylabel=unit)
+        ax.grid(alpha=0.3)
+        # one legend for the runs every panel shows, on the last panel
+        labels = [label for label, _ in lines]
+        if lines and (ax is axes[0][-1] or labels != last_labels):
+            ax.legend(fontsize=7)
+    if log_first:
+        axes[0][0].set_yscale('log')
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out_file, dpi=100)
+    plt.close(fig)
