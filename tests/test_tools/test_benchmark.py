@@ -16,9 +16,10 @@ from ..tiny_runs import REPO_ROOT, load_script, tool_module, write_tiny_config
 
 # tools/analysis/benchmarking, imported as the benchmark scripts do.
 _bench = tool_module('analysis', 'benchmarking')
-BenchmarkSettings, required_fields, run_benchmark, synthetic_batch = (
-    _bench.BenchmarkSettings, _bench.required_fields, _bench.run_benchmark,
-    _bench.synthetic_batch)
+BenchmarkSettings = _bench.BenchmarkSettings
+run_benchmark = _bench.run_benchmark
+required_fields = _bench.synthetic.required_fields
+synthetic_batch = _bench.synthetic.synthetic_batch
 data_unavailable = _bench.data_throughput.data_unavailable
 MEASUREMENTS = _bench.measurements.MEASUREMENTS
 inference_test_cfg = _bench.measurements.inference_test_cfg
@@ -187,8 +188,9 @@ def test_synthetic_batch_and_field_detection():
     # From the pipeline (GenerateSegBoundary) and from the model alone.
     assert required_fields(model, cfg.train_pipeline) == ['gt_edge_map']
     assert required_fields(model) == ['gt_edge_map']
-    with pytest.raises(KeyError, match='no generator'):
-        required_fields(model, extra=['gt_depth_map'])
+    assert required_fields(model, extra=['gt_edge_map']) == ['gt_edge_map']
+    with pytest.raises(ValueError, match='no synthetic generator'):
+        BenchmarkSettings(extra_fields=('gt_depth_map', )).validate()
     batch = synthetic_batch(2, (5, 7), 19, fields=['gt_edge_map'], seed=1)
     sample = batch['data_samples'][0]
     assert batch['inputs'][0].shape == (3, 5, 7)

@@ -74,6 +74,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='torch.compile backbone, neck and heads')
     parser.add_argument(
         '--only',
+        dest='measurements',
+        metavar='ONLY',
+        type=lambda text: tuple(text.split(',')),
         default='all',
         help='comma-separated measurements: ' + ','.join(MEASUREMENTS) +
         ' (infer = infer_whole,infer_slide; all)')
@@ -105,6 +108,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='torch.backends.cudnn.benchmark (mmseg\'s default runtime)')
     parser.add_argument(
         '--gt-fields',
+        dest='extra_fields',
+        metavar='GT_FIELDS',
+        type=lambda text: tuple(f for f in text.split(',') if f),
         default='',
         help='extra synthetic ground-truth fields to add to every training '
         'batch (comma-separated; needed ones are detected)')
@@ -144,30 +150,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     args = parse_args(argv)
-    settings = BenchmarkSettings(
-        device=args.device,
-        batch_size=args.batch_size,
-        infer_batch_size=args.infer_batch_size,
-        input_size=args.input_size,
-        infer_size=args.infer_size,
-        warmup=args.warmup,
-        iters=args.iters,
-        rounds=args.rounds,
-        amp=args.amp,
-        channels_last=args.channels_last,
-        compile=args.compile,
-        measurements=tuple(args.only.split(',')),
-        strip_pretrained=args.strip_pretrained,
-        slide_crop=args.slide_crop,
-        slide_stride=args.slide_stride,
-        data_samples=args.data_samples,
-        threads=args.threads,
-        seed=args.seed,
-        cudnn_benchmark=args.cudnn_benchmark,
-        extra_fields=tuple(f for f in args.gt_fields.split(',') if f),
-        isolation=args.isolation,
-        peak_tflops=args.peak_tflops,
-        verbose=args.verbose)
+    settings = BenchmarkSettings.from_args(args)
     try:
         results = run_benchmark(args.configs, settings, args.cfg_options)
     except (ValueError, FileNotFoundError, KeyError) as exc:

@@ -23,6 +23,7 @@ import mmseg
 from mmengine.config import Config
 
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
+from mmseg_ext.demo import generate_demo_cityscapes
 from benchmarking import BenchmarkSettings, format_table, run_benchmark
 from benchmarking.report import lookup
 
@@ -51,8 +52,9 @@ class Target(NamedTuple):
     removed: Tuple[str, ...] = ()
 
 
-def _value(entry: dict, *path: str) -> Optional[float]:
-    return lookup(entry, tuple(path))
+TRAIN = ('train', 'step', 'median_ms')
+MEMORY = ('train', 'peak_memory_mb')
+CITYSCAPES = (512, 1024)
 
 
 def _ratio(path: Tuple[str, ...],
@@ -60,8 +62,7 @@ def _ratio(path: Tuple[str, ...],
     """Value of config ``index`` over the baseline's."""
 
     def compute(entries: List[dict]) -> Optional[float]:
-        value = _value(entries[index], *path)
-        base = _value(entries[0], *path)
+        value, base = lookup(entries[index], path), lookup(entries[0], path)
         return value / base if value is not None and base else None
 
     return compute
@@ -86,26 +87,20 @@ def _extra_loss_share(entries: List[dict]) -> Optional[float]:
     the baseline's, i.e. timing noise larger than the extra terms) stays
     negative, so the table shows the noise instead of a flattering 0.
     """
-    loss = _value(entries[1], 'loss', 'decode_head_ms')
-    base = _value(entries[0], 'loss', 'decode_head_ms')
-    step = _value(entries[1], 'train', 'step', 'median_ms')
-    if None in (loss, base, step) or not step:
+    base, loss = (lookup(e, ('loss', 'decode_head_ms')) for e in entries[:2])
+    step = lookup(entries[1], TRAIN)
+    if None in (loss, base) or not step:
         return None
     return (loss - base) / step
 
 
 def _pipeline_overhead(entries: List[dict]) -> Optional[float]:
     """Per-image time with the transforms over without, minus 1."""
-    with_ = _value(entries[0], 'data', 'images_per_s')
-    without = _value(entries[1], 'data', 'images_per_s')
+    with_, without = (lookup(e, ('data', 'images_per_s')) for e in entries)
     if not with_ or not without:
         return None
     return without / with_ - 1.0
 
-
-TRAIN = ('train', 'step', 'median_ms')
-MEMORY = ('train', 'peak_memory_mb')
-CITYSCAPES = (512, 1024)
 
 TARGETS: Dict[str, Target] = dict(
     gscnn=Target(
@@ -267,16 +262,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def synthetic_cityscapes(root: str, samples: int) -> str:
-    from mmseg_ext.demo import generate_demo_cityscapes
-    print(
-        f'[targets] generating {samples} synthetic 1024x2048 scenes '
-        f'into {root}',
-        flush=True)
-    return generate_demo_cityscapes(
-        root, seed=0, num_train=samples, num_val=1, size=(1024, 2048))
-
-
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     args = parse_args(argv)
     names = [n for n in args.only.split(',') if n]
@@ -286,52 +271,31 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
                          f'{sorted(TARGETS)}')
     runs: Dict[str, Any] = {}
     verdicts = []
-    scratch = None
     for name in names:
         target = TARGETS[name]
-        cfg_options: Optional[List[Optional[dict]]] = None
         configs = [resolve(c) for c in target.configs]
-        if target.kind == 'pipeline':
-            data_root = args.data_root
-            if data_root is None:
-                scratch = scratch or tempfile.mkdtemp(prefix='targets_')
-                data_root = synthetic_cityscapes(
-                    osp.join(scratch, 'cityscapes'), args.data_samples)
-            dataset_options = {'train_dataloader.dataset.data_root': data_root}
-            cfg_options = [
-                dataset_options,
-                dict(dataset_options,
-                     **pipeline_without(configs[0], target.removed))
-            ]
+        cfg_options: List[Optional[dict]] = [None] * len(configs)
+        if target.kind == 'pipeline':  # one config, with and without
+            data_root = args.data_root or generate_demo_cityscapes(
+                osp.join(tempfile.mkdtemp(prefix='targets_'), 'cityscapes'),
+                seed=0,
+                num_train=args.data_samples,
+                num_val=1,
+                size=(1024, 2048))
+            data = {'train_dataloader.dataset.data_root': data_root}
             configs = [configs[0], configs[0]]
-        settings = BenchmarkSettings(
-            device=args.device,
-            batch_size=args.batch_size,
-            infer_batch_size=1,
-            input_size=list(target.input_size),
-            infer_size=list(target.input_size),
-            warmup=args.warmup,
-            iters=args.iters,
-            rounds=args.rounds,
-            amp=args.amp,
-            channels_last=args.channels_last,
-            compile=False,
-            measurements=target.measurements,
-            strip_pretrained=True,
-            data_samples=args.data_samples,
-            threads=args.threads,
-            peak_tflops=args.peak_tflops,
-            isolation=args.isolation)
-        print(f'[targets] {name}: {target.description}', flush=True)
-        if cfg_options is None:
-            result = run_benchmark(configs, settings)
-        else:  # one config measured twice with different options
-            parts = [
-                run_benchmark([c], settings, o)
-                for c, o in zip(configs, cfg_options)
+            cfg_options = [
+                data,
+                dict(data, **pipeline_without(configs[0], target.removed))
             ]
-            result = parts[0]
-            result['configs'] = [p['configs'][0] for p in parts]
+        settings = BenchmarkSettings.from_args(
+            args,
+            input_size=target.input_size,
+            infer_size=target.input_size,
+            measurements=target.measurements)
+        print(f'[targets] {name}: {target.description}', flush=True)
+        result = run_benchmark(configs, settings, cfg_options)
+        if target.kind == 'pipeline':
             result['configs'][1]['name'] += ' (without ' + ', '.join(
                 target.removed) + ')'
         print(format_table(result), flush=True)

@@ -12,13 +12,14 @@ With ``rounds > 1`` all configs are measured again, in the same order,
 that many times; every figure is then the median over the rounds, so that
 a slow spell of a shared machine does not land on one config only.
 """
+import argparse
 import multiprocessing
 import os
 import random
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -47,16 +48,6 @@ def expand_measurements(names: Sequence[str]) -> Tuple[str, ...]:
     if not out:
         raise ValueError('benchmark: no measurement selected')
     return tuple(m for m in MEASUREMENTS if m in out)
-
-
-def _size(value: Optional[Sequence[int]], name: str) -> Optional[tuple]:
-    if value is None:
-        return None
-    value = tuple(int(v) for v in value)
-    if len(value) != 2 or min(value) < 1:
-        raise ValueError(f'benchmark: {name} must be two positive ints '
-                         f'(H W), got {value}')
-    return value
 
 
 @dataclass
@@ -92,6 +83,16 @@ class BenchmarkSettings:
     verbose: bool = False
     fresh_process: bool = field(default=True, repr=False)
 
+    @classmethod
+    def from_args(cls, args: argparse.Namespace,
+                  **overrides: Any) -> 'BenchmarkSettings':
+        """The settings of the parsed options named as the fields."""
+        names = {f.name for f in fields(cls)} - set(overrides)
+        return cls(**{
+            k: v
+            for k, v in vars(args).items() if k in names
+        }, **overrides)
+
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first invalid setting."""
         if self.device != 'cpu' and not self.device.startswith('cuda'):
@@ -100,9 +101,11 @@ class BenchmarkSettings:
         if self.device.startswith('cuda') and not torch.cuda.is_available():
             raise ValueError('benchmark: --device cuda but torch sees no '
                              'CUDA GPU')
-        if self.amp not in ('none', 'fp16', 'bf16'):
-            raise ValueError(f'benchmark: --amp must be none, fp16 or bf16, '
-                             f'got {self.amp!r}')
+        for name, choices in (('amp', ('none', 'fp16', 'bf16')),
+                              ('isolation', ('process', 'none'))):
+            if getattr(self, name) not in choices:
+                raise ValueError(f'benchmark: {name} must be one of '
+                                 f'{choices}, got {getattr(self, name)!r}')
         if self.amp == 'fp16' and self.device == 'cpu':
             raise ValueError('benchmark: --amp fp16 needs --device cuda '
                              '(CPU autocast runs bf16)')
@@ -117,12 +120,13 @@ class BenchmarkSettings:
         if self.compile and self.warmup < 1:
             raise ValueError('benchmark: --compile needs --warmup >= 1 '
                              '(the first call compiles)')
-        if self.isolation not in ('process', 'none'):
-            raise ValueError(f'benchmark: isolation must be process or none,'
-                             f' got {self.isolation!r}')
         self.measurements = expand_measurements(self.measurements)
         for name in ('input_size', 'infer_size', 'slide_crop', 'slide_stride'):
-            setattr(self, name, _size(getattr(self, name), name))
+            size = getattr(self, name)
+            if size is not None and (len(size) != 2 or min(size) < 1):
+                raise ValueError(f'benchmark: {name} must be two positive '
+                                 f'ints (H W), got {size}')
+            setattr(self, name, size and tuple(int(v) for v in size))
         unknown = set(self.extra_fields) - set(SYNTHETIC_FIELDS)
         if unknown:
             raise ValueError(f'benchmark: no synthetic generator for '
@@ -177,10 +181,13 @@ def _run_in_worker(context, config: str, cfg_options: Optional[dict],
     return result
 
 
-def run_benchmark(configs: Sequence[str],
-                  settings: BenchmarkSettings,
-                  cfg_options: Optional[dict] = None) -> Dict[str, Any]:
+def run_benchmark(
+    configs: Sequence[str],
+    settings: BenchmarkSettings,
+    cfg_options: Union[None, dict,
+                       List[Optional[dict]]] = None) -> Dict[str, Any]:
     """Measure every config with the same settings; see module doc.
+    ``cfg_options`` are merged into every config, or one per config.
 
     Returns:
         dict: ``environment``, ``settings`` and one entry per config (raw
@@ -190,7 +197,9 @@ def run_benchmark(configs: Sequence[str],
     if not configs:
         raise ValueError('benchmark: give at least one config')
     settings.validate()
-    cfgs = [load_config(path, cfg_options) for path in configs]
+    if not isinstance(cfg_options, list):
+        cfg_options = [cfg_options] * len(configs)
+    cfgs = [load_config(*pair) for pair in zip(configs, cfg_options)]
     if settings.input_size is None:
         settings.input_size = config_crop_size(cfgs[0]) or DEFAULT_INPUT_SIZE
     if settings.infer_size is None:
@@ -218,10 +227,10 @@ def run_benchmark(configs: Sequence[str],
             for group in groups:
                 start = time.perf_counter()
                 if context is not None:
-                    result = _run_in_worker(context, path, cfg_options, group,
-                                            plain)
+                    result = _run_in_worker(context, path, cfg_options[index],
+                                            group, plain)
                 else:
-                    result = run_group(path, cfg_options, group, plain)
+                    result = run_group(path, cfg_options[index], group, plain)
                 failure = result.pop('_failure', None)
                 if failure:
                     result = {
