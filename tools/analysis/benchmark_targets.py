@@ -52,27 +52,22 @@ class Target(NamedTuple):
     removed: Tuple[str, ...] = ()
 
 
-TRAIN = ('train', 'step', 'median_ms')
-MEMORY = ('train', 'peak_memory_mb')
 CITYSCAPES = (512, 1024)
+TRAIN, MEMORY = 'train_step_time', 'train_memory'
 
 
-def _ratio(path: Tuple[str, ...],
+def _ratio(name: str,
            index: int = 1) -> Callable[[List[dict]], Optional[float]]:
-    """Value of config ``index`` over the baseline's."""
+    """Config ``index``'s ratio ``name`` to the baseline (``ratios`` of
+    :func:`benchmarking.report.add_ratios`)."""
+    return lambda entries: lookup(entries[index], ('ratios', name))
+
+
+def _speedup(name: str) -> Callable[[List[dict]], Optional[float]]:
+    """The inverse of config 1's ratio (> 1: config 1 is faster)."""
 
     def compute(entries: List[dict]) -> Optional[float]:
-        value, base = lookup(entries[index], path), lookup(entries[0], path)
-        return value / base if value is not None and base else None
-
-    return compute
-
-
-def _speedup(path: Tuple[str, ...]) -> Callable[[List[dict]], Optional[float]]:
-    """Baseline's time over config 1's (> 1: config 1 is faster)."""
-
-    def compute(entries: List[dict]) -> Optional[float]:
-        ratio = _ratio(path)(entries)
+        ratio = _ratio(name)(entries)
         return 1.0 / ratio if ratio else None
 
     return compute
@@ -88,7 +83,7 @@ def _extra_loss_share(entries: List[dict]) -> Optional[float]:
     negative, so the table shows the noise instead of a flattering 0.
     """
     base, loss = (lookup(e, ('loss', 'decode_head_ms')) for e in entries[:2])
-    step = lookup(entries[1], TRAIN)
+    step = lookup(entries[1], ('train', 'step', 'median_ms'))
     if None in (loss, base) or not step:
         return None
     return (loss - base) / step
@@ -159,7 +154,7 @@ TARGETS: Dict[str, Target] = dict(
          'configs/refinenet/lw-refinenet_r101b-d32_4xb4-40k_voc12aug-'
          '512x512.py'), ('infer_whole', ), (512, 512),
         (Check('whole-model inference speed-up, LW / full',
-               _speedup(('infer_whole', 'time', 'median_ms')), 2.0, 'min'), )),
+               _speedup('infer_whole_time'), 2.0, 'min'), )),
     pipeline=Target(
         'Cityscapes train pipeline: cost of the edge ground truth',
         ('configs/gscnn/gscnn_r101-d8_4xb2-80k_cityscapes-512x1024.py', ),

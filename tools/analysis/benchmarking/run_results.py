@@ -126,66 +126,6 @@ def train_seconds_per_iter(work_dir: str) -> Optional[float]:
     return statistics.median(times) if times else None
 
 
-def evaluate_checkpoint(config: str,
-                        checkpoint: str,
-                        work_dir: str,
-                        evaluator: list,
-                        device: str = 'cpu') -> Tuple[dict, dict]:
-    """Test ``checkpoint`` on the config's test set with ``evaluator``.
-
-    Returns:
-        tuple: The metrics (``mIoU``, ``BF@1px``, ..., ``BIoU``) and facts
-        about the model (decode head type, parameters in millions).
-    """
-    from mmengine.runner import Runner
-    cfg = Config.fromfile(config)
-    cfg.work_dir, cfg.launcher = work_dir, 'none'
-    cfg.load_from = checkpoint
-    cfg.test_evaluator = copy.deepcopy(evaluator)
-    cfg.default_hooks.visualization = dict(
-        type='SegVisualizationHook', draw=False)
-    if device != 'cpu':
-        cfg.env_cfg = dict(cfg.get('env_cfg', {}), device=device)
-    runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
-    model = runner.model
-    params = sum(p.numel() for p in model.parameters())
-    return {
-        k: float(v)
-        for k, v in metrics.items()
-    }, dict(
-        decode_head=type(model.decode_head).__name__,
-        params_m=round(params / 1e6, 3))
-
-
-def cached_metrics(cache_file: str,
-                   checkpoint: str) -> Optional[Tuple[dict, dict]]:
-    """Metrics saved by :func:`save_metrics` for this very checkpoint file
-    (same path, size and modification time), else None."""
-    if not osp.isfile(cache_file):
-        return None
-    with open(cache_file) as f:
-        saved = json.load(f)
-    if saved.get('checkpoint') != _file_key(checkpoint):
-        return None
-    return saved['metrics'], saved['info']
-
-
-def save_metrics(cache_file: str, checkpoint: str, metrics: dict,
-                 info: dict) -> None:
-    """Keep a checkpoint's metrics next to its evaluation logs."""
-    with open(cache_file, 'w') as f:
-        json.dump(
-            dict(checkpoint=_file_key(checkpoint), metrics=metrics, info=info),
-            f,
-            indent=2)
-
-
-def _file_key(path: str) -> list:
-    stat = os.stat(path)
-    return [osp.abspath(path), stat.st_size, stat.st_mtime_ns]
-
-
 def cell(value: Optional[float], digits: int = 1) -> str:
     """A table cell: ``value`` rounded, ``-`` for None or nan."""
     if value is None or value != value:
@@ -227,16 +167,39 @@ def train_run(config: str,
 def evaluate_cached(config: str, checkpoint: str, eval_dir: str,
                     evaluator: list, reuse: bool, device: str,
                     tool: str) -> Tuple[dict, dict]:
-    """:func:`evaluate_checkpoint`, or with ``reuse`` the metrics saved by
-    an earlier evaluation of this very checkpoint file."""
+    """Test ``checkpoint`` on the config's test set with ``evaluator``.
+
+    The metrics (``mIoU``, ``BF@1px``, ...) and facts about the model
+    (decode head type, parameters in millions) are saved in ``eval_dir``;
+    with ``reuse`` the saved ones of this very checkpoint file (same path,
+    size and modification time) are returned instead of testing again.
+    """
     cache = osp.join(eval_dir, f'{tool}_metrics.json')
-    found = cached_metrics(cache, checkpoint) if reuse else None
-    if found is not None:
-        print(f'[{tool}] metrics of {checkpoint} reused from {cache}')
-        return found
-    metrics, info = evaluate_checkpoint(config, checkpoint, eval_dir,
-                                        evaluator, device)
-    save_metrics(cache, checkpoint, metrics, info)
+    stat = os.stat(checkpoint)
+    key = [osp.abspath(checkpoint), stat.st_size, stat.st_mtime_ns]
+    if reuse and osp.isfile(cache):
+        with open(cache) as f:
+            saved = json.load(f)
+        if saved.get('checkpoint') == key:
+            print(f'[{tool}] metrics of {checkpoint} reused from {cache}')
+            return saved['metrics'], saved['info']
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(config)
+    cfg.work_dir, cfg.launcher, cfg.load_from = eval_dir, 'none', checkpoint
+    cfg.test_evaluator = copy.deepcopy(evaluator)
+    cfg.default_hooks.visualization = dict(
+        type='SegVisualizationHook', draw=False)
+    if device != 'cpu':
+        cfg.env_cfg = dict(cfg.get('env_cfg', {}), device=device)
+    runner = Runner.from_cfg(cfg)
+    metrics = {k: float(v) for k, v in runner.test().items()}
+    params = sum(p.numel() for p in runner.model.parameters())
+    info = dict(
+        decode_head=type(runner.model.decode_head).__name__,
+        params_m=round(params / 1e6, 3))
+    with open(cache, 'w') as f:
+        json.dump(
+            dict(checkpoint=key, metrics=metrics, info=info), f, indent=2)
     return metrics, info
 
 
@@ -255,7 +218,7 @@ def _title(picture: np.ndarray, text: str) -> np.ndarray:
     strip = np.full((22, picture.shape[1], 3), 255, dtype=np.uint8)
     cv2.putText(strip, text, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0),
                 1, cv2.LINE_AA)
-    return np.concatenate([strip, picture], axis=0)
+    return np.vstack([strip, picture])
 
 
 def draw_predictions(runs: List[Tuple['Run', str]],
@@ -264,23 +227,11 @@ def draw_predictions(runs: List[Tuple['Run', str]],
                      device: str = 'cpu',
                      scale: float = 1.0,
                      edges: bool = False) -> np.ndarray:
-    """One picture: a column per test image, rows image, ground truth, then
-    each run's prediction, each row titled.
-
-    Args:
-        runs: ``(run, checkpoint)`` pairs.
-        indices: Indices into the first run's test dataset.
-        out_file: Image path (PNG, or JPEG by its extension).
-        device: Inference device.
-        scale: Size of each picture relative to the image (nearest
-            neighbour for label maps). Defaults to 1.
-        edges: Add a row with the edge map (``pred_edge_map``, dark =
-            boundary) under each run whose model predicts one. Defaults
-            to False.
-
-    Returns:
-        np.ndarray: The RGB picture written.
-    """
+    """Write (and return) one RGB picture of titled rows: the images
+    ``indices`` of the first run's test set, their ground truth, then each
+    ``(run, checkpoint)``'s prediction and, with ``edges``, its edge map
+    (dark = boundary) where the model predicts one. ``scale`` resizes
+    every picture (nearest neighbour for label maps)."""
     from mmengine.model import revert_sync_batchnorm
     from mmengine.registry import init_default_scope
     from mmseg.apis import inference_model, init_model
@@ -327,13 +278,13 @@ def draw_predictions(runs: List[Tuple['Run', str]],
                     p, (round(p.shape[1] * scale), round(p.shape[0] * scale)),
                     interpolation=interpolation) for p in pictures
             ]
-        row = np.concatenate([
-            np.pad(p, ((0, 0), (0, 4), (0, 0)), constant_values=255)
-            for p in pictures
-        ],
-                             axis=1)
-        blocks.append(_title(row, name))
-    picture = np.concatenate(blocks, axis=0)
+        blocks.append(
+            _title(
+                np.hstack([
+                    np.pad(p, ((0, 0), (0, 4), (0, 0)), constant_values=255)
+                    for p in pictures
+                ]), name))
+    picture = np.vstack(blocks)
     cv2.imwrite(out_file, np.ascontiguousarray(picture[..., ::-1]))
     return picture
 
