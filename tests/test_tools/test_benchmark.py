@@ -20,7 +20,7 @@ BenchmarkSettings = _bench.BenchmarkSettings
 run_benchmark = _bench.run_benchmark
 required_fields = _bench.synthetic.required_fields
 synthetic_batch = _bench.synthetic.synthetic_batch
-data_unavailable = _bench.data_throughput.data_unavailable
+measure_data = _bench.data_throughput.measure_data
 MEASUREMENTS = _bench.measurements.MEASUREMENTS
 inference_test_cfg = _bench.measurements.inference_test_cfg
 PeakMemoryMeter = benchmark_meters.PeakMemoryMeter
@@ -242,13 +242,20 @@ def test_settings_errors_and_ratios(tmp_path):
     with pytest.raises(ValueError, match='input_size'):
         BenchmarkSettings(input_size=(64, 0)).validate()
 
+    # missing data: mmseg's error names the folder
     missing = str(tmp_path / 'cityscapes')
-    reason = data_unavailable(
-        dict(type='CityscapesDataset', data_root=missing))
-    assert reason == f'data_root missing: {missing}'
-    # The demo dataset generates its data: always available.
-    assert data_unavailable(
-        dict(type='DemoCityscapesDataset', data_root=missing)) is None
+    cfg = Config(
+        dict(
+            train_dataloader=dict(
+                dataset=dict(
+                    type='CityscapesDataset',
+                    data_root=missing,
+                    data_prefix=dict(
+                        img_path='leftImg8bit/train',
+                        seg_map_path='gtFine/train'),
+                    pipeline=[]))))
+    with pytest.raises(FileNotFoundError, match=missing):
+        measure_data(cfg, dict(seed=0, data_samples=1, warmup=0))
 
     entries = [
         dict(train=dict(step=dict(median_ms=10.0), peak_memory_mb=4.0)),

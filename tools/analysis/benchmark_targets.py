@@ -26,6 +26,7 @@ import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from mmseg_ext.demo import generate_demo_cityscapes
 from benchmarking import BenchmarkSettings, format_table, run_benchmark
 from benchmarking.report import lookup
+from benchmarking.runner import add_settings_arguments
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMSEG_CONFIGS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs')
@@ -223,20 +224,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Measure the per-head speed and memory targets',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument(
-        '--batch-size',
-        type=int,
-        default=2,
-        help='training batch size (mmseg: 2 per GPU; 1 fails in the '
-        'BatchNorm of ASPP image pooling)')
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--iters', type=int, default=5)
-    parser.add_argument('--rounds', type=int, default=1)
-    parser.add_argument(
-        '--amp', choices=['none', 'fp16', 'bf16'], default='none')
-    parser.add_argument('--channels-last', action='store_true')
-    parser.add_argument('--threads', type=int, default=None)
+    add_settings_arguments(
+        parser, ('device', 'batch_size', 'warmup', 'iters', 'rounds', 'amp',
+                 'channels_last', 'threads', 'data_samples', 'peak_tflops',
+                 'isolation'),
+        warmup=2,
+        iters=5,
+        data_samples=16)
     parser.add_argument(
         '--only',
         default=','.join(TARGETS),
@@ -246,13 +240,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='Cityscapes-layout data for the pipeline target (default: a '
         'few synthetic 1024x2048 street scenes generated into a temporary '
         'folder)')
-    parser.add_argument('--data-samples', type=int, default=16)
-    parser.add_argument('--peak-tflops', type=float, default=None)
-    parser.add_argument(
-        '--isolation',
-        choices=['process', 'none'],
-        default='process',
-        help='see benchmark.py (none: CPU memory figures unreliable)')
     parser.add_argument('--out', help='write all results as JSON')
     return parser.parse_args(argv)
 

@@ -134,6 +134,95 @@ class BenchmarkSettings:
                              f'{sorted(SYNTHETIC_FIELDS)}')
 
 
+def _comma_list(text: str) -> Tuple[str, ...]:
+    return tuple(item for item in text.split(',') if item)
+
+
+#: Command-line options of the settings: field -> (flag, add_argument
+#: keywords, help); ``default`` is the field's unless given here.
+_OPTIONS: Dict[str, Tuple[str, dict, str]] = dict(
+    device=('--device', {}, 'cpu or cuda[:i]'),
+    batch_size=('--batch-size', dict(type=int),
+                'training batch size (1 fails in the BatchNorm of ASPP image '
+                'pooling)'),
+    infer_batch_size=('--infer-batch-size', dict(type=int),
+                      'inference batch size'),
+    input_size=('--input-size', dict(type=int, nargs=2, metavar=('H', 'W')),
+                "training input size (default: the first config's crop)"),
+    infer_size=('--infer-size', dict(type=int, nargs=2, metavar=('H', 'W')),
+                'inference input size (default: --input-size)'),
+    warmup=('--warmup', dict(type=int), 'untimed iterations'),
+    iters=('--iters', dict(type=int), 'timed iterations (median)'),
+    rounds=('--rounds', dict(type=int),
+            'measure all configs this many times, interleaved, and take the '
+            'median over rounds (steadier ratios on a shared machine)'),
+    amp=('--amp', dict(choices=['none', 'fp16', 'bf16']),
+         'autocast dtype (fp16 needs cuda)'),
+    channels_last=('--channels-last', dict(action='store_true'),
+                   'channels_last model and inputs'),
+    compile=('--compile', dict(action='store_true'),
+             'torch.compile backbone, neck and heads'),
+    measurements=('--only',
+                  dict(type=_comma_list, default='all', metavar='ONLY'),
+                  'comma-separated measurements: ' + ','.join(MEASUREMENTS) +
+                  ' (infer = infer_whole,infer_slide; all)'),
+    slide_crop=('--slide-crop', dict(type=int, nargs=2, metavar=('H', 'W')),
+                "slide window (default: the config's slide test_cfg, else "
+                'its training crop)'),
+    slide_stride=('--slide-stride',
+                  dict(type=int, nargs=2, metavar=('H', 'W')),
+                  "slide stride (default: the config's, else 2/3 of the "
+                  'crop)'),
+    data_samples=('--data-samples', dict(type=int),
+                  'timed dataset[i] calls of the data-pipeline measurement'),
+    threads=('--threads', dict(type=int), "torch threads (default: torch's)"),
+    seed=('--seed', dict(type=int), 'seed of the synthetic batches'),
+    cudnn_benchmark=('--cudnn-benchmark',
+                     dict(action=argparse.BooleanOptionalAction),
+                     "torch.backends.cudnn.benchmark (mmseg's default "
+                     'runtime)'),
+    extra_fields=('--gt-fields',
+                  dict(type=_comma_list, default='', metavar='GT_FIELDS'),
+                  'extra synthetic ground-truth fields to add to every '
+                  'training batch (comma-separated; needed ones are '
+                  'detected)'),
+    isolation=('--isolation', dict(choices=['process', 'none']),
+               'one fresh worker process per config and measurement '
+               '(needed for CPU peak memory), or all in this process'),
+    peak_tflops=('--peak-tflops', dict(type=float),
+                 'dense peak of the device (e.g. bf16), to report model '
+                 'FLOPs utilisation'),
+    verbose=('--verbose', dict(action='store_true'), 'keep library warnings'))
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser,
+                           names: Optional[Sequence[str]] = None,
+                           **defaults: Any) -> None:
+    """Add the options of the settings ``names`` (default: all) to
+    ``parser``, ``defaults`` replacing the fields' defaults; read them
+    back with :meth:`BenchmarkSettings.from_args`."""
+    field_defaults = {f.name: f.default for f in fields(BenchmarkSettings)}
+    for name in names or _OPTIONS:
+        flag, keywords, help_text = _OPTIONS[name]
+        options = {'default': field_defaults[name], **keywords}
+        if name in defaults:
+            options['default'] = defaults[name]
+        parser.add_argument(flag, dest=name, help=help_text, **options)
+    if names is None:
+        pretrained = parser.add_mutually_exclusive_group()
+        pretrained.add_argument(
+            '--no-pretrained',
+            dest='strip_pretrained',
+            action='store_true',
+            default=True,
+            help='strip pretrained/init_cfg checkpoints (the default)')
+        pretrained.add_argument(
+            '--keep-pretrained',
+            dest='strip_pretrained',
+            action='store_false',
+            help="load the configs' checkpoints (may download)")
+
+
 def setup_worker(settings: Dict[str, Any]) -> None:
     """Threads, seeds, registries and warnings of a measuring process."""
     from mmseg.utils import register_all_modules
