@@ -182,10 +182,9 @@ def pipeline_without(config: str, removed: Tuple[str, ...]) -> dict:
 def evaluate_target(name: str, target: Target,
                     result: Dict[str, Any]) -> List[dict]:
     """One verdict per check: value, limit, met (None: not measured)."""
-    entries = result['configs']
     verdicts = []
     for check in target.checks:
-        value = check.compute(entries)
+        value = check.compute(result['configs'])
         met = None
         if value is not None:
             met = (

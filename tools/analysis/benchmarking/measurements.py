@@ -10,20 +10,25 @@ memory is not contaminated by another measurement:
 * ``infer_whole`` / ``infer_slide``: ``predict`` (preprocessor, inference,
   post-processing) with the model's ``test_cfg`` switched to that mode.
 * ``static``: parameters and FLOPs.
-* ``data``: ``dataset[i]`` of the config's train dataset.
+* ``data``: ``dataset[i]`` of the config's train dataset (one dataloader
+  worker's throughput).
 
 Every function returns plain dicts of numbers and strings; a failure of
 one measurement is returned as ``{'error': 'what failed'}``.
 """
 import math
+import random
 from typing import Any, Callable, Dict, Optional, Tuple
 
+import cv2
+import numpy as np
 import torch
 from mmengine.config import Config, ConfigDict
+from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS
 from torch import nn
 
 from mmseg_ext.utils.benchmark import PeakMemoryMeter, time_calls
-from .data_throughput import measure_data
 from .loss_share import measure_loss
 from .model_setup import (autocast, build_model, build_train_optim_wrapper,
                           config_crop_size, describe_error, load_config,
@@ -224,6 +229,34 @@ def count_flops(model: nn.Module, info: dict,
         },
         unsupported_ops=dict(analyzer.unsupported_ops()),
         convention='one multiply-add = one FLOP (mmengine/fvcore)')
+
+
+def measure_data(cfg: Config, settings: Dict[str, Any]) -> Dict[str, Any]:
+    """Images/s of ``dataset[i]`` of the train dataset (seeded random
+    indices) in one process, like one dataloader worker: one torch thread,
+    OpenCV threading off. Missing data raises mmseg's
+    ``FileNotFoundError``, which names the path."""
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    if len(dataset) == 0:
+        return dict(error='the train dataset is empty')
+    torch.set_num_threads(1)
+    cv2.setNumThreads(0)
+    random.seed(settings['seed'])
+    np.random.seed(settings['seed'])
+    num = settings['data_samples']
+    order = iter(
+        np.random.default_rng(settings['seed']).integers(
+            0, len(dataset), settings['warmup'] + num).tolist())
+    times = time_calls(lambda: dataset[next(order)], 'cpu', settings['warmup'],
+                       num)
+    return dict(
+        per_image=times,
+        images_per_s=num / (sum(times['times_ms']) / 1000.0),
+        samples=num,
+        dataset=type(dataset).__name__,
+        dataset_size=len(dataset),
+        pipeline=[type(t).__name__ for t in dataset.pipeline.transforms])
 
 
 def run_group(config: str, cfg_options: Optional[dict], group: str,
