@@ -17,13 +17,13 @@ Example::
         --device cpu --batch-size 2 --input-size 256 512 --out bench.json
 """
 import argparse
-import json
 from typing import Any, Dict, List, Optional
 
 from mmengine.config import DictAction
 
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from benchmarking import BenchmarkSettings, format_table, run_benchmark
+from benchmarking.run_results import write_outputs
 from benchmarking.runner import add_settings_arguments
 
 
@@ -49,11 +49,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         results = run_benchmark(args.configs, settings, args.cfg_options)
     except (ValueError, FileNotFoundError, KeyError) as exc:
         raise SystemExit(str(exc).strip('"\''))
-    print(format_table(results))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(results, f, indent=2)
-        print(f'results written to {args.out}')
+    write_outputs(format_table(results), None, results, args.out)
     return results
 
 

@@ -14,7 +14,6 @@ Example (the CPU figures of docs/benchmarks.md)::
 On a GPU add e.g. ``--device cuda --amp bf16 --warmup 5 --iters 20``.
 """
 import argparse
-import json
 import os.path as osp
 import tempfile
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
@@ -26,6 +25,7 @@ import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from mmseg_ext.demo import generate_demo_cityscapes
 from benchmarking import BenchmarkSettings, format_table, run_benchmark
 from benchmarking.report import lookup
+from benchmarking.run_results import write_outputs
 from benchmarking.runner import add_settings_arguments
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -282,13 +282,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
         print(format_table(result), flush=True)
         runs[name] = result
         verdicts.extend(evaluate_target(name, target, result))
-    table = format_targets(verdicts)
-    print(table)
     results = dict(targets=verdicts, runs=runs)
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(results, f, indent=2)
-        print(f'results written to {args.out}')
+    write_outputs(format_targets(verdicts), None, results, args.out)
     return results
 
 

@@ -33,7 +33,7 @@ import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from benchmarking.run_results import (Run, cell, draw_predictions,
                                       evaluate_cached, markdown_table,
                                       plot_panels, read_scalars, train_run,
-                                      train_seconds_per_iter)
+                                      train_seconds_per_iter, write_outputs)
 
 CONFIG_DIR = osp.join('configs', 'camvid')
 #: Boundary keys in the order of the tables.
@@ -207,16 +207,11 @@ CURVE_KEYS = dict(train=('decode.loss_ce', ), val=('mIoU', 'gscnn/BF@2px'))
 
 
 def run_state(run: Run, work_dir: str) -> dict:
-    """What ``work_dir`` holds of ``run``.
-
-    Returns:
-        dict: ``best`` (checkpoint path and iteration, or None), ``iters``
-        (last iteration logged, 0 without logs), ``max_iters`` (the
-        config's), ``early_stop_iter`` (the validation at which
-        ``EarlyStoppingHook`` stopped the run, or None), ``finished``
-        (a best checkpoint, and max_iters reached or stopped early),
-        ``started`` (the work dir exists) and ``curves``.
-    """
+    """What ``work_dir`` holds of ``run``: the ``best`` checkpoint and its
+    iteration, the last iteration logged, ``max_iters``, the validation at
+    which ``EarlyStoppingHook`` stopped it, whether it ``started`` and
+    ``finished`` (a best checkpoint, and max_iters or an early stop), and
+    its ``curves``."""
     state = dict(
         best=best_checkpoint(work_dir),
         max_iters=Config.fromfile(run.config).train_cfg.max_iters,
@@ -614,8 +609,7 @@ class PerClassIoUMetric(IoUMetric):
             return metrics
         intersect = sum(r[0] for r in results).double().cpu().numpy()
         union = sum(r[1] for r in results).double().cpu().numpy()
-        with np.errstate(invalid='ignore', divide='ignore'):
-            iou = np.where(union > 0, intersect / np.maximum(union, 1), np.nan)
+        iou = np.where(union > 0, intersect / np.maximum(union, 1), np.nan)
         classes = self.dataset_meta['classes']
         for name, value in zip(classes, iou):
             metrics[PER_CLASS_PREFIX + name] = float(np.round(value * 100, 2))
@@ -810,24 +804,14 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
     markdown = '\n\n'.join(
         f'### {title}\n\n{body}'
         for title, body in plan_sections(args.plan, results, spread))
-    print(markdown)
-    if args.markdown:
-        with open(args.markdown, 'w') as f:
-            f.write(markdown + '\n')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(dict(runs=results, seeds=spread), f, indent=2)
+    write_outputs(markdown, args.markdown, dict(runs=results, seeds=spread),
+                  args.json)
     trained = [r for r in results.values() if not r.get('missing')]
     seed0 = [(Run(r['name'], r['config']), r['checkpoint']) for r in trained
              if r['seed'] == 0 and 'checkpoint' in r]
     if args.figure and seed0:
-        draw_predictions(
-            seed0,
-            args.images,
-            args.figure,
-            args.device,
-            scale=0.5,
-            edges=True)
+        draw_predictions(seed0, args.images, args.figure, args.device, 0.5,
+                         True)
         print(f'[camvid_results] figure: {args.figure}')
     curves = [
         (f'{r["name"]}, seed {r["seed"]}', r['curves']) for r in trained

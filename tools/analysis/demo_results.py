@@ -12,7 +12,6 @@ Without ``--train`` only configs whose work dir already holds the final
 checkpoint are evaluated; the others are listed as missing.
 """
 import argparse
-import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -20,7 +19,7 @@ import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from benchmarking.run_results import (Run, cell, draw_predictions,
                                       evaluate_cached, final_checkpoint,
                                       markdown_table, train_run,
-                                      train_seconds_per_iter)
+                                      train_seconds_per_iter, write_outputs)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BOUNDARY_KEYS = ['BF@1px', 'BF@2px', 'BF@3px', 'BF@5px', 'BIoU']
@@ -157,14 +156,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
             train_s_per_iter=train_seconds_per_iter(work_dir),
             **info)
         evaluated.append((run, checkpoint))
-    table = format_table(results)
-    print(table)
-    if args.table:
-        with open(args.table, 'w') as f:
-            f.write(table + '\n')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(results, f, indent=2)
+    write_outputs(format_table(results), args.table, results, args.json)
     if args.figure and evaluated:
         draw_predictions(evaluated, args.images, args.figure, args.device)
         print(f'[demo_results] figure: {args.figure}')

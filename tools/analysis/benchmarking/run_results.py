@@ -11,7 +11,7 @@ import os.path as osp
 import statistics
 import subprocess
 import sys
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -142,6 +142,19 @@ def markdown_table(header: Sequence[str],
     ]
     lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
     return '\n'.join(lines)
+
+
+def write_outputs(text: str, text_file: Optional[str], data: Any,
+                  json_file: Optional[str]) -> None:
+    """Print ``text``, then write it to ``text_file`` and ``data`` as JSON
+    to ``json_file``, each where given."""
+    print(text, flush=True)
+    for path, content in ((text_file, text + '\n'),
+                          (json_file, json.dumps(data, indent=2))):
+        if path:
+            with open(path, 'w') as f:
+                f.write(content)
+            print(f'written: {path}')
 
 
 def train_run(config: str,
