@@ -14,10 +14,12 @@ from mmengine.config import Config
 from mmseg_ext.utils import benchmark as benchmark_meters
 from ..tiny_runs import REPO_ROOT, load_script, tool_module, write_tiny_config
 
-# tools/analysis/benchmarking, imported as the benchmark scripts do.
+# tools/analysis/benchmarking, imported as the benchmark scripts do; its
+# runner imports the package's other modules.
+tool_module('analysis', 'benchmarking.runner')
 _bench = tool_module('analysis', 'benchmarking')
-BenchmarkSettings = _bench.BenchmarkSettings
-run_benchmark = _bench.run_benchmark
+BenchmarkSettings = _bench.runner.BenchmarkSettings
+run_benchmark = _bench.runner.run_benchmark
 required_fields = _bench.synthetic.required_fields
 synthetic_batch = _bench.synthetic.synthetic_batch
 measure_data = _bench.measurements.measure_data

@@ -22,9 +22,10 @@ from typing import Any, Dict, List, Optional
 from mmengine.config import DictAction
 
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
-from benchmarking import BenchmarkSettings, format_table, run_benchmark
+from benchmarking.report import format_table
 from benchmarking.run_results import write_outputs
-from benchmarking.runner import add_settings_arguments
+from benchmarking.runner import (BenchmarkSettings, add_settings_arguments,
+                                 run_benchmark)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

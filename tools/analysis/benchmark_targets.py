@@ -23,10 +23,10 @@ from mmengine.config import Config
 
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from mmseg_ext.demo import generate_demo_cityscapes
-from benchmarking import BenchmarkSettings, format_table, run_benchmark
-from benchmarking.report import lookup
+from benchmarking.report import format_table, lookup
 from benchmarking.run_results import write_outputs
-from benchmarking.runner import add_settings_arguments
+from benchmarking.runner import (BenchmarkSettings, add_settings_arguments,
+                                 run_benchmark)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMSEG_CONFIGS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs')

@@ -55,22 +55,18 @@ DEFAULT_RUNS = [
 
 
 def format_table(results: Dict[str, dict]) -> str:
-    """Markdown table of the runs: parameters, mIoU, boundary metrics.
-
-    (The logged training speed stays in the JSON: it depends on what else
-    the machine ran; docs/benchmarks.md measures speed side by side.)
-    """
-    header = ['model', 'params (M)', 'mIoU'] + BOUNDARY_KEYS
+    """Markdown table of the runs: parameters, mIoU, boundary metrics (the
+    logged training speed, which depends on the machine's load, stays in
+    the JSON; docs/benchmarks.md measures speed side by side)."""
+    keys = ['mIoU'] + BOUNDARY_KEYS
     rows = []
-    for name, result in results.items():
-        if result.get('missing'):
-            rows.append([name, 'not trained'] + [''] * (len(header) - 2))
-            continue
-        metrics = result['metrics']
-        rows.append(
-            [name, cell(result['params_m'], 2)] +
-            [cell(metrics.get(k), 2) for k in ['mIoU'] + BOUNDARY_KEYS])
-    return markdown_table(header, rows)
+    for name, r in results.items():
+        if r.get('missing'):
+            rows.append([name, 'not trained'] + [''] * len(keys))
+        else:
+            rows.append([name, cell(r['params_m'], 2)] +
+                        [cell(r['metrics'].get(k), 2) for k in keys])
+    return markdown_table(['model', 'params (M)'] + keys, rows)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

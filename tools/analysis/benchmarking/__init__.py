@@ -4,10 +4,3 @@
 and, in :mod:`.run_results`, what the results scripts share. Timing and
 peak memory come from :mod:`mmseg_ext.utils.benchmark`.
 """
-from .measurements import MEASUREMENTS
-from .report import format_table
-from .runner import BenchmarkSettings, run_benchmark
-
-__all__ = [
-    'MEASUREMENTS', 'BenchmarkSettings', 'format_table', 'run_benchmark'
-]

@@ -7,7 +7,6 @@ same device, channels_last, ``torch.compile`` and AMP for every model.
 import contextlib
 import copy
 import logging
-import os.path as osp
 from typing import Any, ContextManager, Dict, List, Optional, Tuple
 
 import torch
@@ -28,9 +27,6 @@ _AMP_DTYPES = dict(fp16=torch.float16, bf16=torch.bfloat16)
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Read ``path`` and merge ``--cfg-options`` into it."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'benchmark: config file {path!r} does not '
-                                'exist')
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

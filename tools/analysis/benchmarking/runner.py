@@ -1,16 +1,11 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Side-by-side benchmark of several configs: orchestration and report.
+"""The settings of a side-by-side benchmark, and its orchestration.
 
 Each (config, group) of :data:`~.measurements.GROUPS` runs in its own
-worker process forked from a clean server (``forkserver``; the server has
-imported the stack but run no computation, so OpenMP thread pools are
-safe to use after the fork and no heap is shared between measurements),
-which is what makes CPU peak-RSS figures comparable. ``isolation='none'``
-runs everything in the calling process instead.
-
-With ``rounds > 1`` all configs are measured again, in the same order,
-that many times; every figure is then the median over the rounds, so that
-a slow spell of a shared machine does not land on one config only.
+worker process forked from a clean ``forkserver`` (no heap shared between
+measurements: comparable CPU peak RSS), unless ``isolation='none'``. With
+``rounds > 1`` all configs are measured again, in the same order, and
+every figure is the median over the rounds.
 """
 import argparse
 import multiprocessing
@@ -110,13 +105,11 @@ class BenchmarkSettings:
             raise ValueError('benchmark: --amp fp16 needs --device cuda '
                              '(CPU autocast runs bf16)')
         for name in ('batch_size', 'infer_batch_size', 'iters', 'rounds',
-                     'data_samples'):
-            if getattr(self, name) < 1:
-                raise ValueError(f'benchmark: {name} must be >= 1, got '
-                                 f'{getattr(self, name)}')
-        if self.warmup < 0:
-            raise ValueError(f'benchmark: warmup must be >= 0, got '
-                             f'{self.warmup}')
+                     'data_samples', 'warmup'):
+            least = 0 if name == 'warmup' else 1
+            if getattr(self, name) < least:
+                raise ValueError(f'benchmark: {name} must be >= {least}, '
+                                 f'got {getattr(self, name)}')
         if self.compile and self.warmup < 1:
             raise ValueError('benchmark: --compile needs --warmup >= 1 '
                              '(the first call compiles)')
