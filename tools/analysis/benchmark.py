@@ -1,20 +1,9 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Benchmark segmentor configs side by side: speed, memory, FLOPs.
-
-Every config is built (checkpoints stripped, nothing downloaded) and
-measured with the same device, input and options: training-step
-throughput, inference throughput in whole and slide mode, peak memory,
-parameters, FLOPs, the heads' loss time as a share of the step, and the
-train pipeline's images/s per dataloader worker. A table with ratios to
-the first config is printed; ``--out`` writes every raw number as JSON.
-See docs/benchmarks.md.
-
-Example::
-
-    python tools/analysis/benchmark.py \\
-        configs/demo/fcn_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py \\
-        configs/demo/pspnet_r18-c32-d16_1xb4-1k_demo-cityscapes-256x512.py \\
-        --device cpu --batch-size 2 --input-size 256 512 --out bench.json
+"""Benchmark segmentor configs side by side with the same device, input
+and options: train and inference (whole, slide) throughput, peak memory,
+parameters, FLOPs, the losses' share of the train step and the train
+pipeline's images/s. Prints ratios to the first config; ``--out`` keeps
+every raw number as JSON. Usage and figures: docs/benchmarks.md.
 """
 import argparse
 from typing import Any, Dict, List, Optional

@@ -1,17 +1,8 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Measure the speed and memory targets of docs/benchmarks.md.
-
-Each target compares a head of this package with its mmseg baseline on the
-same backbone and input, measured side by side by ``benchmark.py``'s
-engine in one run; the printed table gives the measured ratio, the limit
-and whether it is met. ``--out`` keeps every raw number as JSON.
-
-Example (the CPU figures of docs/benchmarks.md)::
-
-    python tools/analysis/benchmark_targets.py --device cpu --warmup 1 \\
-        --iters 2 --out work_dirs/targets_cpu.json
-
-On a GPU add e.g. ``--device cuda --amp bf16 --warmup 5 --iters 20``.
+"""Measure the speed and memory targets of docs/benchmarks.md: each
+compares a head of this package with its mmseg baseline on the same
+backbone and input, side by side in one run of ``benchmark.py``'s engine,
+and prints the measured ratio, the limit and whether it is met.
 """
 import argparse
 import os.path as osp

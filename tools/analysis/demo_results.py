@@ -1,15 +1,7 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Train every head on the embedded demo data the same way, evaluate each
-final checkpoint with one evaluator, and write a table and a figure.
-
-Example (what produced docs/demo_results.md)::
-
-    python tools/analysis/demo_results.py --train \\
-        --table work_dirs/demo_results/table.md \\
-        --figure docs/figures/demo_results.png
-
-Without ``--train`` only configs whose work dir already holds the final
-checkpoint are evaluated; the others are listed as missing.
+"""Train every head on the embedded demo data the same way (``--train``),
+evaluate each final checkpoint with one evaluator, and write a table and a
+figure: docs/demo_results.md.
 """
 import argparse
 import os.path as osp

@@ -1,12 +1,7 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Plot training loss, mIoU and boundary scores against iteration.
-
-Reads the mmengine JSON logs of a run, ``WORK_DIR/<timestamp>/vis_data/
-scalars.json``, resumed launches merged.
-
-Example::
-
-    python tools/analysis/plot_curves.py work_dirs/my_run --out curves.png
+"""Plot training loss, mIoU and boundary scores against iteration, from
+a run's ``WORK_DIR/<timestamp>/vis_data/scalars.json`` logs (resumed
+launches merged): docs/metrics.md.
 """
 import argparse
 import os.path as osp

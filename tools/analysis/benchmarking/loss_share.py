@@ -1,12 +1,8 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""The losses' share of a training step, for any decode head.
-
-During one loss forward of the model the arguments of every head's
-``loss_by_feat`` (its forward outputs, e.g. seg and edge logits, and the
-data samples) are recorded. They are replayed as detached leaf tensors
-and ``loss_by_feat`` plus the backward of the summed losses to those
-leaves is timed: the loss computation alone, whatever the head's outputs
-are, with no head-specific code.
+"""The losses' share of a training step, for any head: the arguments of
+each head's ``loss_by_feat`` are recorded during one loss forward, then
+replayed as detached leaf tensors to time the losses and their backward
+alone, with no head-specific code.
 """
 from typing import Any, Callable, Dict, List, Optional, Tuple
 

@@ -1,20 +1,10 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""The measurements of ``tools/analysis/benchmark.py``, one group at a time.
-
-A *group* is what one worker process measures for one config, so that peak
-memory is not contaminated by another measurement:
-
-* ``train``: the training step (data preprocessor, forward, losses,
-  backward, optimizer step: mmengine's ``train_step``), then, if asked, the
-  heads' ``loss_by_feat`` alone (``loss``).
-* ``infer_whole`` / ``infer_slide``: ``predict`` (preprocessor, inference,
-  post-processing) with the model's ``test_cfg`` switched to that mode.
-* ``static``: parameters and FLOPs.
-* ``data``: ``dataset[i]`` of the config's train dataset (one dataloader
-  worker's throughput).
-
-Every function returns plain dicts of numbers and strings; a failure of
-one measurement is returned as ``{'error': 'what failed'}``.
+"""The measurements of ``tools/analysis/benchmark.py``, by *group* (what
+one worker process measures for one config, so that no measurement's
+memory peak includes another's): ``train`` (mmengine's ``train_step``,
+then the losses alone), ``infer_whole``/``infer_slide`` (``predict``),
+``static`` (parameters, FLOPs) and ``data`` (``dataset[i]``). Results are
+plain dicts; a failed measurement is ``{'error': 'what failed'}``.
 """
 import math
 import random

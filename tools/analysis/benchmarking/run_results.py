@@ -282,15 +282,17 @@ def draw_predictions(runs: List[Tuple['Run', str]],
             rows.append((f'{run.name}: edge map', edge_maps))
     blocks = []
     for name, pictures in rows:
-        if scale != 1.0:
-            # label maps keep their classes; photos and edge maps average
-            smooth = name == 'image' or name.endswith(': edge map')
-            interpolation = cv2.INTER_AREA if smooth else cv2.INTER_NEAREST
-            pictures = [
-                cv2.resize(
-                    p, (round(p.shape[1] * scale), round(p.shape[0] * scale)),
-                    interpolation=interpolation) for p in pictures
-            ]
+        # label maps keep their classes; photos and edge maps average
+        smooth = name == 'image' or name.endswith(': edge map')
+        pictures = [
+            cv2.resize(
+                p,
+                None,
+                fx=scale,
+                fy=scale,
+                interpolation=cv2.INTER_AREA if smooth else cv2.INTER_NEAREST)
+            for p in pictures
+        ]
         blocks.append(
             _title(
                 np.hstack([

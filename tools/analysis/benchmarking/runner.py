@@ -13,6 +13,9 @@ import os
 import random
 import time
 import warnings
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -232,35 +235,18 @@ def setup_worker(settings: Dict[str, Any]) -> None:
     register_all_modules(init_default_scope=True)
 
 
-def child_main(conn, config: str, cfg_options: Optional[dict], group: str,
-               settings: Dict[str, Any]) -> None:
-    """Worker process entry: measure one group, send the result back."""
-    try:
-        setup_worker(settings)
-        result = run_group(config, cfg_options, group, settings)
-    except BaseException as exc:  # the parent reports it per measurement
-        result = dict(_failure=f'{type(exc).__name__}: {exc}'[:300])
-    conn.send(result)
-    conn.close()
-
-
-def _run_in_worker(context, config: str, cfg_options: Optional[dict],
-                   group: str, settings: Dict[str, Any]) -> Dict[str, Any]:
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=child_main, args=(sender, config, cfg_options, group, settings))
-    process.start()
-    sender.close()
-    try:
-        result = receiver.recv()
-    except EOFError:
-        result = None
-    process.join()
-    if result is None:
-        code = process.exitcode
-        why = ' (killed: out of memory?)' if code in (-9, 137) else ''
-        result = dict(_failure=f'worker exited with code {code}{why}')
-    return result
+def _run_in_worker(context, *args: Any) -> Dict[str, Any]:
+    """:func:`run_group` in a fresh worker process; its failure (or death:
+    out of memory?) is reported per measurement."""
+    with ProcessPoolExecutor(
+            1, context, initializer=setup_worker,
+            initargs=(args[-1], )) as pool:
+        try:
+            return pool.submit(run_group, *args).result()
+        except BrokenProcessPool:
+            return dict(_failure='the worker process died (out of memory?)')
+        except Exception as exc:
+            return dict(_failure=f'{type(exc).__name__}: {exc}'[:300])
 
 
 def run_benchmark(
@@ -303,7 +289,7 @@ def run_benchmark(
         setup_worker(plain)
     rounds = [[{} for _ in configs] for _ in range(settings.rounds)]
     models: Dict[int, dict] = {}
-    seconds: List[Dict[str, float]] = [{} for _ in configs]
+    seconds = [defaultdict(float) for _ in configs]
     for results in rounds:
         for index, path in enumerate(configs):
             for group in groups:
@@ -324,8 +310,7 @@ def run_benchmark(
                 if model:
                     models.setdefault(index, model)
                 results[index].update(result)
-                seconds[index][group] = seconds[index].get(
-                    group, 0.0) + time.perf_counter() - start
+                seconds[index][group] += time.perf_counter() - start
     entries = []
     for index, path in enumerate(configs):
         entry = dict(
