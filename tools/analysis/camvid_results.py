@@ -13,6 +13,7 @@ the command for each missing run. See docs/camvid_results.md.
 import argparse
 import copy
 import datetime
+import functools
 import glob
 import json
 import os.path as osp
@@ -246,18 +247,14 @@ def run_state(run: Run, work_dir: str) -> dict:
 def git_commit() -> str:
     """HEAD of the checkout this tool runs from, marked when tracked files
     differ from it."""
-
-    def git(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(['git', *args],
-                              cwd=REPO_ROOT,
-                              capture_output=True,
-                              text=True)
-
-    head = git('rev-parse', 'HEAD')
+    git = functools.partial(
+        subprocess.run, cwd=REPO_ROOT, capture_output=True, text=True)
+    head = git(['git', 'rev-parse', 'HEAD'])
     if head.returncode:
         return 'unknown (not a git checkout)'
-    dirty = git('status', '--porcelain', '--untracked-files=no').stdout
-    return head.stdout.strip() + (' + uncommitted changes' if dirty else '')
+    dirty = git(['git', 'status', '--porcelain', '--untracked-files=no'])
+    return head.stdout.strip() + (' + uncommitted changes'
+                                  if dirty.stdout else '')
 
 
 def train_with_cost(run: Run, work_dir: str, resume: bool) -> None:

@@ -251,12 +251,8 @@ def measure_data(cfg: Config, settings: Dict[str, Any]) -> Dict[str, Any]:
 
 def run_group(config: str, cfg_options: Optional[dict], group: str,
               settings: Dict[str, Any]) -> Dict[str, Any]:
-    """Measure ``group`` for one config.
-
-    Returns:
-        dict: ``{measurement: result}``, plus ``'_model'`` (types, stripped
-        checkpoints) when a model was built.
-    """
+    """Measure ``group`` for one config: ``{measurement: result}``, plus
+    ``'_model'`` (types, stripped checkpoints) when a model was built."""
     wanted = [m for m in GROUPS[group] if m in settings['measurements']]
     try:
         cfg = load_config(config, cfg_options)

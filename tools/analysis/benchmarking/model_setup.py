@@ -76,18 +76,6 @@ def config_crop_size(cfg: Config) -> Optional[Tuple[int, int]]:
     return tuple(int(s) for s in size) if size is not None else None
 
 
-@contextlib.contextmanager
-def quiet_init_logs():
-    """Silence mmengine's per-parameter ``init_weights`` report."""
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def compile_submodules(model: nn.Module) -> List[str]:
     """``torch.compile`` the ``forward`` of backbone, neck and heads.
 
@@ -110,12 +98,8 @@ def compile_submodules(model: nn.Module) -> List[str]:
 
 def build_model(cfg: Config, settings: Dict[str, Any],
                 input_size: Tuple[int, int]) -> Tuple[nn.Module, dict]:
-    """Build, initialise and place ``cfg.model`` for measuring.
-
-    Returns:
-        tuple: The model and facts about it (types, stripped checkpoints,
-        compiled parts).
-    """
+    """Build, initialise and place ``cfg.model`` for measuring; returns it
+    and facts about it (types, stripped checkpoints, compiled parts)."""
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model_cfg = copy.deepcopy(cfg.model)
     stripped = (
@@ -125,8 +109,13 @@ def build_model(cfg: Config, settings: Dict[str, Any],
         preprocessor['size'] = tuple(input_size)
         preprocessor['size_divisor'] = None
     model = MODELS.build(model_cfg)
-    with quiet_init_logs():
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # not every parameter's init at INFO
+    try:
         model.init_weights()
+    finally:
+        logger.setLevel(level)
     model = revert_sync_batchnorm(model)
     model.to(settings['device'])
     if settings['channels_last']:

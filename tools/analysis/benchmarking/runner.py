@@ -244,7 +244,8 @@ def _run_in_worker(context, *args: Any) -> Dict[str, Any]:
         try:
             return pool.submit(run_group, *args).result()
         except BrokenProcessPool:
-            return dict(_failure='the worker process died (out of memory?)')
+            return dict(_failure='the worker process died (out of memory?) '
+                        'or failed to start (its error is printed above)')
         except Exception as exc:
             return dict(_failure=f'{type(exc).__name__}: {exc}'[:300])
 
@@ -254,14 +255,10 @@ def run_benchmark(
     settings: BenchmarkSettings,
     cfg_options: Union[None, dict,
                        List[Optional[dict]]] = None) -> Dict[str, Any]:
-    """Measure every config with the same settings; see module doc.
-    ``cfg_options`` are merged into every config, or one per config.
-
-    Returns:
-        dict: ``environment``, ``settings`` and one entry per config (raw
-        numbers, ``ratios`` against the first config, errors as
-        ``{'error': ...}``).
-    """
+    """Measure every config with the same settings (``cfg_options``
+    merged into every config, or one per config): ``environment``,
+    ``settings`` and one entry per config (raw numbers, ``ratios`` to the
+    first config, errors as ``{'error': ...}``)."""
     if not configs:
         raise ValueError('benchmark: give at least one config')
     settings.validate()
