@@ -33,16 +33,12 @@ DEFAULT_INPUT_SIZE = (512, 1024)
 
 def expand_measurements(names: Sequence[str]) -> Tuple[str, ...]:
     """Resolve aliases (``infer``, ``all``); unknown names are errors."""
-    out = []
-    for name in names:
-        name = name.strip()
-        if not name:
-            continue
-        if name not in ALIASES and name not in MEASUREMENTS:
-            raise ValueError(
-                f'benchmark: unknown measurement {name!r}; choose from '
-                f'{", ".join(MEASUREMENTS + tuple(ALIASES))}')
-        out += ALIASES.get(name, (name, ))
+    names = [name.strip() for name in names if name.strip()]
+    out = [m for name in names for m in ALIASES.get(name, (name, ))]
+    unknown = [name for name in out if name not in MEASUREMENTS]
+    if unknown:
+        raise ValueError(f'benchmark: unknown measurement {unknown}; choose '
+                         f'from {", ".join(MEASUREMENTS + tuple(ALIASES))}')
     if not out:
         raise ValueError('benchmark: no measurement selected')
     return tuple(m for m in MEASUREMENTS if m in out)
@@ -86,10 +82,8 @@ class BenchmarkSettings:
                   **overrides: Any) -> 'BenchmarkSettings':
         """The settings of the parsed options named as the fields."""
         names = {f.name for f in fields(cls)} - set(overrides)
-        return cls(**{
-            k: v
-            for k, v in vars(args).items() if k in names
-        }, **overrides)
+        known = {k: v for k, v in vars(args).items() if k in names}
+        return cls(**known, **overrides)
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first invalid setting."""
