@@ -14,12 +14,15 @@ from mmengine.config import Config
 from mmseg_ext.utils import benchmark as benchmark_meters
 from ..tiny_runs import REPO_ROOT, load_script, tool_module, write_tiny_config
 
-# tools/analysis/benchmarking, imported as the benchmark scripts do.
+# tools/analysis/benchmarking, imported as the benchmark scripts do; its
+# runner imports the package's other modules.
+tool_module('analysis', 'benchmarking.runner')
 _bench = tool_module('analysis', 'benchmarking')
-BenchmarkSettings, required_fields, run_benchmark, synthetic_batch = (
-    _bench.BenchmarkSettings, _bench.required_fields, _bench.run_benchmark,
-    _bench.synthetic_batch)
-data_unavailable = _bench.data_throughput.data_unavailable
+BenchmarkSettings = _bench.runner.BenchmarkSettings
+run_benchmark = _bench.runner.run_benchmark
+required_fields = _bench.synthetic.required_fields
+synthetic_batch = _bench.synthetic.synthetic_batch
+measure_data = _bench.measurements.measure_data
 MEASUREMENTS = _bench.measurements.MEASUREMENTS
 inference_test_cfg = _bench.measurements.inference_test_cfg
 PeakMemoryMeter = benchmark_meters.PeakMemoryMeter
@@ -187,8 +190,9 @@ def test_synthetic_batch_and_field_detection():
     # From the pipeline (GenerateSegBoundary) and from the model alone.
     assert required_fields(model, cfg.train_pipeline) == ['gt_edge_map']
     assert required_fields(model) == ['gt_edge_map']
-    with pytest.raises(KeyError, match='no generator'):
-        required_fields(model, extra=['gt_depth_map'])
+    assert required_fields(model, extra=['gt_edge_map']) == ['gt_edge_map']
+    with pytest.raises(ValueError, match='no synthetic generator'):
+        BenchmarkSettings(extra_fields=('gt_depth_map', )).validate()
     batch = synthetic_batch(2, (5, 7), 19, fields=['gt_edge_map'], seed=1)
     sample = batch['data_samples'][0]
     assert batch['inputs'][0].shape == (3, 5, 7)
@@ -240,13 +244,20 @@ def test_settings_errors_and_ratios(tmp_path):
     with pytest.raises(ValueError, match='input_size'):
         BenchmarkSettings(input_size=(64, 0)).validate()
 
+    # missing data: mmseg's error names the folder
     missing = str(tmp_path / 'cityscapes')
-    reason = data_unavailable(
-        dict(type='CityscapesDataset', data_root=missing))
-    assert reason == f'data_root missing: {missing}'
-    # The demo dataset generates its data: always available.
-    assert data_unavailable(
-        dict(type='DemoCityscapesDataset', data_root=missing)) is None
+    cfg = Config(
+        dict(
+            train_dataloader=dict(
+                dataset=dict(
+                    type='CityscapesDataset',
+                    data_root=missing,
+                    data_prefix=dict(
+                        img_path='leftImg8bit/train',
+                        seg_map_path='gtFine/train'),
+                    pipeline=[]))))
+    with pytest.raises(FileNotFoundError, match=missing):
+        measure_data(cfg, dict(seed=0, data_samples=1, warmup=0))
 
     entries = [
         dict(train=dict(step=dict(median_ms=10.0), peak_memory_mb=4.0)),

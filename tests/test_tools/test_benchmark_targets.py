@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from ..tiny_runs import REPO_ROOT, load_script, write_tiny_config
+from ..tiny_runs import REPO_ROOT, load_script, tool_module, write_tiny_config
 
 # The targets live in the script itself.
 targets_module = load_script('tools', 'analysis', 'benchmark_targets.py')
@@ -15,6 +15,7 @@ TARGETS, Target, evaluate_target, format_targets, pipeline_without = (
     targets_module.TARGETS, targets_module.Target,
     targets_module.evaluate_target, targets_module.format_targets,
     targets_module.pipeline_without)
+add_ratios = tool_module('analysis', 'benchmarking.report').add_ratios
 
 
 def load_tool():
@@ -66,27 +67,30 @@ def entry(step=None, memory=None, loss=None, images_per_s=None, whole=None):
     return out
 
 
+def results(*entries):
+    """Entries as ``run_benchmark`` returns them: ratios added."""
+    add_ratios(list(entries))
+    return dict(configs=list(entries))
+
+
 def test_verdicts_from_results():
     gscnn = evaluate_target(
         'gscnn', TARGETS['gscnn'],
-        dict(configs=[
+        results(
             entry(step=100, memory=1000, loss=10),
             entry(step=120, memory=1400, loss=25),
-            entry(step=140, memory=1200, loss=25)
-        ]))
+            entry(step=140, memory=1200, loss=25)))
     assert [round(v['value'], 3) for v in gscnn] == [1.2, 1.4, 0.125, 1.4, 1.2]
     assert [v['met'] for v in gscnn] == [True, False, False, False, True]
-    lw = evaluate_target(
-        'lw_refinenet', TARGETS['lw_refinenet'],
-        dict(configs=[entry(whole=90), entry(whole=30)]))
+    lw = evaluate_target('lw_refinenet', TARGETS['lw_refinenet'],
+                         results(entry(whole=90), entry(whole=30)))
     assert lw[0]['value'] == pytest.approx(3.0) and lw[0]['met']
     pipe = evaluate_target(
         'pipeline', TARGETS['pipeline'],
-        dict(configs=[entry(
-            images_per_s=10), entry(images_per_s=11)]))
+        results(entry(images_per_s=10), entry(images_per_s=11)))
     assert pipe[0]['value'] == pytest.approx(0.1) and pipe[0]['met']
     missing = evaluate_target('psp_upsample', TARGETS['psp_upsample'],
-                              dict(configs=[entry(), entry()]))
+                              results(entry(), entry()))
     assert missing[0]['value'] is None and missing[0]['met'] is None
     table = format_targets(gscnn + lw + missing)
     assert '| train memory, GSCNN / DeepLabV3+ | 1.400 | <= 1.3 | NO |' \
@@ -100,11 +104,9 @@ def test_negative_loss_share_is_reported_as_measured():
     share = TARGETS['gscnn'].checks[2]
     verdict = evaluate_target(
         'gscnn', TARGETS['gscnn']._replace(checks=(share, )),
-        dict(configs=[
-            entry(step=100, loss=30),
-            entry(step=120, loss=24),
-            entry(step=140, loss=24)
-        ]))[0]
+        results(
+            entry(step=100, loss=30), entry(step=120, loss=24),
+            entry(step=140, loss=24)))[0]
     assert verdict['value'] == pytest.approx((24 - 30) / 120)
     assert verdict['met'] is True
     assert '| -0.050 |' in format_targets([verdict])

@@ -74,7 +74,7 @@ def test_test_evaluator_swaps_iou_metric_only():
 
 def test_default_runs_train_every_model_the_same_way():
     from mmengine.config import Config
-    runs = camvid.default_runs(REPO_ROOT)
+    runs = camvid.plan_runs('quick', osp.join(REPO_ROOT, camvid.CONFIG_DIR))
     heads = set()
     for run in runs:
         cfg = Config.fromfile(run.config)
@@ -186,7 +186,8 @@ def test_plans_list_the_shipped_configs():
             assert osp.isfile(run.config), (plan, run.config)
         names = [run.work_dir_name for run in plan_runs]
         assert len(set(names)) == len(names), plan
-    assert runs['quick'] == camvid.default_runs(REPO_ROOT)
+    assert runs['quick'] == camvid.plan_runs(
+        'quick', osp.join(REPO_ROOT, camvid.CONFIG_DIR))
 
     def seeds(plan):
         found = {}
@@ -401,7 +402,7 @@ def test_converged_and_heads_tables():
 
 
 def test_records_round_trip_and_errors(tmp_path):
-    run = camvid.CamVidRun(
+    run = camvid.Run(
         'FCN',
         osp.join(REPO_ROOT, camvid.CONFIG_DIR, camvid.QUICK.format('fcn')), 2)
     row = dict(_result('FCN', 2, 40.0, 30.0), commit='c0ffee', iters=1500)

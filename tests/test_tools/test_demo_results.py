@@ -5,6 +5,7 @@ import os.path as osp
 
 import cv2
 import pytest
+import torch
 
 from ..tiny_runs import REPO_ROOT, load_script, tool_module, write_tiny_config
 
@@ -119,18 +120,31 @@ def test_bad_configs_argument(tmp_path):
         tool.main(['--configs', f'X={tmp_path / "missing.py"}'])
 
 
-def test_cached_metrics_belong_to_one_checkpoint_file(tmp_path):
-    cached_metrics = run_results.cached_metrics
-    save_metrics = run_results.save_metrics
+def test_saved_metrics_belong_to_one_checkpoint_file(tmp_path, monkeypatch):
+    """With reuse, a checkpoint is tested once; a retrained file (same
+    path, other contents) is tested again."""
+    from mmengine.runner import Runner
+    tests = []
+
+    class FakeRunner:
+        model = torch.nn.Module()
+        model.decode_head = torch.nn.Conv2d(1, 2, 1)
+
+        def test(self):
+            tests.append(1)
+            return {'mIoU': float(len(tests))}
+
+    monkeypatch.setattr(Runner, 'from_cfg', lambda cfg: FakeRunner())
     ckpt = tmp_path / 'iter_2.pth'
     ckpt.write_bytes(b'one')
-    cache = str(tmp_path / 'metrics.json')
-    assert cached_metrics(cache, str(ckpt)) is None
-    save_metrics(cache, str(ckpt), {'mIoU': 1.0}, {'params_m': 2.0})
-    assert cached_metrics(cache, str(ckpt)) == ({
-        'mIoU': 1.0
-    }, {
-        'params_m': 2.0
-    })
-    ckpt.write_bytes(b'retrained')  # another file: evaluate again
-    assert cached_metrics(cache, str(ckpt)) is None
+
+    def evaluate(reuse):
+        return run_results.evaluate_cached(PSP_DEMO, str(ckpt), str(tmp_path),
+                                           [], reuse, 'cpu', 'demo_results')
+
+    first = evaluate(True)
+    assert first == ({'mIoU': 1.0}, dict(decode_head='Conv2d', params_m=0.0))
+    assert evaluate(True) == first and len(tests) == 1
+    assert evaluate(False)[0] == {'mIoU': 2.0}  # no reuse: tested again
+    ckpt.write_bytes(b'retrained')  # another file: tested again
+    assert evaluate(True)[0] == {'mIoU': 3.0} and len(tests) == 3

@@ -1,20 +1,10 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Measure the speed and memory targets of docs/benchmarks.md.
-
-Each target compares a head of this package with its mmseg baseline on the
-same backbone and input, measured side by side by ``benchmark.py``'s
-engine in one run; the printed table gives the measured ratio, the limit
-and whether it is met. ``--out`` keeps every raw number as JSON.
-
-Example (the CPU figures of docs/benchmarks.md)::
-
-    python tools/analysis/benchmark_targets.py --device cpu --warmup 1 \\
-        --iters 2 --out work_dirs/targets_cpu.json
-
-On a GPU add e.g. ``--device cuda --amp bf16 --warmup 5 --iters 20``.
+"""Measure the speed and memory targets of docs/benchmarks.md: each
+compares a head of this package with its mmseg baseline on the same
+backbone and input, side by side in one run of ``benchmark.py``'s engine,
+and prints the measured ratio, the limit and whether it is met.
 """
 import argparse
-import json
 import os.path as osp
 import tempfile
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
@@ -23,8 +13,11 @@ import mmseg
 from mmengine.config import Config
 
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
-from benchmarking import BenchmarkSettings, format_table, run_benchmark
-from benchmarking.report import lookup
+from mmseg_ext.demo import generate_demo_cityscapes
+from benchmarking.report import format_table, lookup
+from benchmarking.run_results import write_outputs
+from benchmarking.runner import (BenchmarkSettings, add_settings_arguments,
+                                 run_benchmark)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMSEG_CONFIGS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs')
@@ -51,27 +44,22 @@ class Target(NamedTuple):
     removed: Tuple[str, ...] = ()
 
 
-def _value(entry: dict, *path: str) -> Optional[float]:
-    return lookup(entry, tuple(path))
+CITYSCAPES = (512, 1024)
+TRAIN, MEMORY = 'train_step_time', 'train_memory'
 
 
-def _ratio(path: Tuple[str, ...],
+def _ratio(name: str,
            index: int = 1) -> Callable[[List[dict]], Optional[float]]:
-    """Value of config ``index`` over the baseline's."""
+    """Config ``index``'s ratio ``name`` to the baseline (``ratios`` of
+    :func:`benchmarking.report.add_ratios`)."""
+    return lambda entries: lookup(entries[index], ('ratios', name))
+
+
+def _speedup(name: str) -> Callable[[List[dict]], Optional[float]]:
+    """The inverse of config 1's ratio (> 1: config 1 is faster)."""
 
     def compute(entries: List[dict]) -> Optional[float]:
-        value = _value(entries[index], *path)
-        base = _value(entries[0], *path)
-        return value / base if value is not None and base else None
-
-    return compute
-
-
-def _speedup(path: Tuple[str, ...]) -> Callable[[List[dict]], Optional[float]]:
-    """Baseline's time over config 1's (> 1: config 1 is faster)."""
-
-    def compute(entries: List[dict]) -> Optional[float]:
-        ratio = _ratio(path)(entries)
+        ratio = _ratio(name)(entries)
         return 1.0 / ratio if ratio else None
 
     return compute
@@ -86,26 +74,20 @@ def _extra_loss_share(entries: List[dict]) -> Optional[float]:
     the baseline's, i.e. timing noise larger than the extra terms) stays
     negative, so the table shows the noise instead of a flattering 0.
     """
-    loss = _value(entries[1], 'loss', 'decode_head_ms')
-    base = _value(entries[0], 'loss', 'decode_head_ms')
-    step = _value(entries[1], 'train', 'step', 'median_ms')
-    if None in (loss, base, step) or not step:
+    base, loss = (lookup(e, ('loss', 'decode_head_ms')) for e in entries[:2])
+    step = lookup(entries[1], ('train', 'step', 'median_ms'))
+    if None in (loss, base) or not step:
         return None
     return (loss - base) / step
 
 
 def _pipeline_overhead(entries: List[dict]) -> Optional[float]:
     """Per-image time with the transforms over without, minus 1."""
-    with_ = _value(entries[0], 'data', 'images_per_s')
-    without = _value(entries[1], 'data', 'images_per_s')
+    with_, without = (lookup(e, ('data', 'images_per_s')) for e in entries)
     if not with_ or not without:
         return None
     return without / with_ - 1.0
 
-
-TRAIN = ('train', 'step', 'median_ms')
-MEMORY = ('train', 'peak_memory_mb')
-CITYSCAPES = (512, 1024)
 
 TARGETS: Dict[str, Target] = dict(
     gscnn=Target(
@@ -164,7 +146,7 @@ TARGETS: Dict[str, Target] = dict(
          'configs/refinenet/lw-refinenet_r101b-d32_4xb4-40k_voc12aug-'
          '512x512.py'), ('infer_whole', ), (512, 512),
         (Check('whole-model inference speed-up, LW / full',
-               _speedup(('infer_whole', 'time', 'median_ms')), 2.0, 'min'), )),
+               _speedup('infer_whole_time'), 2.0, 'min'), )),
     pipeline=Target(
         'Cityscapes train pipeline: cost of the edge ground truth',
         ('configs/gscnn/gscnn_r101-d8_4xb2-80k_cityscapes-512x1024.py', ),
@@ -191,10 +173,9 @@ def pipeline_without(config: str, removed: Tuple[str, ...]) -> dict:
 def evaluate_target(name: str, target: Target,
                     result: Dict[str, Any]) -> List[dict]:
     """One verdict per check: value, limit, met (None: not measured)."""
-    entries = result['configs']
     verdicts = []
     for check in target.checks:
-        value = check.compute(entries)
+        value = check.compute(result['configs'])
         met = None
         if value is not None:
             met = (
@@ -233,20 +214,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Measure the per-head speed and memory targets',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument(
-        '--batch-size',
-        type=int,
-        default=2,
-        help='training batch size (mmseg: 2 per GPU; 1 fails in the '
-        'BatchNorm of ASPP image pooling)')
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--iters', type=int, default=5)
-    parser.add_argument('--rounds', type=int, default=1)
-    parser.add_argument(
-        '--amp', choices=['none', 'fp16', 'bf16'], default='none')
-    parser.add_argument('--channels-last', action='store_true')
-    parser.add_argument('--threads', type=int, default=None)
+    add_settings_arguments(
+        parser, ('device', 'batch_size', 'warmup', 'iters', 'rounds', 'amp',
+                 'channels_last', 'threads', 'data_samples', 'peak_tflops',
+                 'isolation'),
+        warmup=2,
+        iters=5,
+        data_samples=16)
     parser.add_argument(
         '--only',
         default=','.join(TARGETS),
@@ -256,25 +230,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='Cityscapes-layout data for the pipeline target (default: a '
         'few synthetic 1024x2048 street scenes generated into a temporary '
         'folder)')
-    parser.add_argument('--data-samples', type=int, default=16)
-    parser.add_argument('--peak-tflops', type=float, default=None)
-    parser.add_argument(
-        '--isolation',
-        choices=['process', 'none'],
-        default='process',
-        help='see benchmark.py (none: CPU memory figures unreliable)')
     parser.add_argument('--out', help='write all results as JSON')
     return parser.parse_args(argv)
-
-
-def synthetic_cityscapes(root: str, samples: int) -> str:
-    from mmseg_ext.demo import generate_demo_cityscapes
-    print(
-        f'[targets] generating {samples} synthetic 1024x2048 scenes '
-        f'into {root}',
-        flush=True)
-    return generate_demo_cityscapes(
-        root, seed=0, num_train=samples, num_val=1, size=(1024, 2048))
 
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
@@ -286,64 +243,38 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
                          f'{sorted(TARGETS)}')
     runs: Dict[str, Any] = {}
     verdicts = []
-    scratch = None
     for name in names:
         target = TARGETS[name]
-        cfg_options: Optional[List[Optional[dict]]] = None
         configs = [resolve(c) for c in target.configs]
-        if target.kind == 'pipeline':
-            data_root = args.data_root
-            if data_root is None:
-                scratch = scratch or tempfile.mkdtemp(prefix='targets_')
-                data_root = synthetic_cityscapes(
-                    osp.join(scratch, 'cityscapes'), args.data_samples)
-            dataset_options = {'train_dataloader.dataset.data_root': data_root}
-            cfg_options = [
-                dataset_options,
-                dict(dataset_options,
-                     **pipeline_without(configs[0], target.removed))
-            ]
+        cfg_options: List[Optional[dict]] = [None] * len(configs)
+        if target.kind == 'pipeline':  # one config, with and without
+            data_root = args.data_root or generate_demo_cityscapes(
+                osp.join(tempfile.mkdtemp(prefix='targets_'), 'cityscapes'),
+                seed=0,
+                num_train=args.data_samples,
+                num_val=1,
+                size=(1024, 2048))
+            data = {'train_dataloader.dataset.data_root': data_root}
             configs = [configs[0], configs[0]]
-        settings = BenchmarkSettings(
-            device=args.device,
-            batch_size=args.batch_size,
-            infer_batch_size=1,
-            input_size=list(target.input_size),
-            infer_size=list(target.input_size),
-            warmup=args.warmup,
-            iters=args.iters,
-            rounds=args.rounds,
-            amp=args.amp,
-            channels_last=args.channels_last,
-            compile=False,
-            measurements=target.measurements,
-            strip_pretrained=True,
-            data_samples=args.data_samples,
-            threads=args.threads,
-            peak_tflops=args.peak_tflops,
-            isolation=args.isolation)
-        print(f'[targets] {name}: {target.description}', flush=True)
-        if cfg_options is None:
-            result = run_benchmark(configs, settings)
-        else:  # one config measured twice with different options
-            parts = [
-                run_benchmark([c], settings, o)
-                for c, o in zip(configs, cfg_options)
+            cfg_options = [
+                data,
+                dict(data, **pipeline_without(configs[0], target.removed))
             ]
-            result = parts[0]
-            result['configs'] = [p['configs'][0] for p in parts]
+        settings = BenchmarkSettings.from_args(
+            args,
+            input_size=target.input_size,
+            infer_size=target.input_size,
+            measurements=target.measurements)
+        print(f'[targets] {name}: {target.description}', flush=True)
+        result = run_benchmark(configs, settings, cfg_options)
+        if target.kind == 'pipeline':
             result['configs'][1]['name'] += ' (without ' + ', '.join(
                 target.removed) + ')'
         print(format_table(result), flush=True)
         runs[name] = result
         verdicts.extend(evaluate_target(name, target, result))
-    table = format_targets(verdicts)
-    print(table)
     results = dict(targets=verdicts, runs=runs)
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(results, f, indent=2)
-        print(f'results written to {args.out}')
+    write_outputs(format_targets(verdicts), None, results, args.out)
     return results
 
 

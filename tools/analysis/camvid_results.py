@@ -1,36 +1,19 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""The run plan of the CamVid results, and the tool that trains, tests and
-tabulates its runs: result tables, a figure of test predictions and the
-training curves.
+"""Train, test and tabulate the CamVid runs of docs/camvid_results.md.
 
-Four plans (``--plan``): ``quick`` (every head, 1500 iterations),
-``converged`` (up to 6000 iterations, early stopping), ``ablation`` (the
-Gated-SCNN paper's components, 1500 iterations) and ``heads`` (the shape
-stream on other heads, with/without pairs). Each run (config and seed)
-trains with ``tools/train.py`` into ``WORK_ROOT/<config name>[_seed<N>]``;
-its checkpoint is picked on ``val`` (best mIoU, ``best_mIoU_iter_*.pth``)
-and tested on all of ``test``, whole frames, single scale, with the
-config's own test evaluator whose ``IoUMetric`` is swapped for
-:class:`PerClassIoUMetric`.
-
-Finished runs are recorded in ``docs/camvid_runs.json`` (``--record``):
-config, seed, git commit, iterations, cost, test metrics and validation
-curves, so that a later checkout without the work dirs still has them.
-``--status`` lists per run what exists here and what is recorded, with the
-command that trains (or resumes) each missing one; ``--reuse`` builds the
-tables from the recorded runs plus the finished runs of the work dirs::
-
-    python tools/analysis/camvid_results.py --plan converged --status
-    python tools/analysis/camvid_results.py --plan converged --reuse \
-        --record --markdown work_dirs/camvid_converged/results.md \
-        --curves docs/figures/camvid_converged_curves.png
-
-``--train`` trains (or resumes) the missing runs one after the other;
-``--runs`` picks rows by config key and seed (``gscnn:1``).
+A plan (``--plan quick|converged|ablation|heads``) lists runs (config and
+seed), each trained with ``tools/train.py`` into ``WORK_ROOT/<config
+name>[_seed<N>]``. A run's checkpoint is picked on ``val`` (best mIoU) and
+tested on all of ``test`` with the config's test evaluator, its
+``IoUMetric`` swapped for :class:`PerClassIoUMetric`. Finished runs are
+recorded in ``docs/camvid_runs.json`` (``--record``) so that a checkout
+without the work dirs still has them; ``--status`` lists what exists and
+the command for each missing run. See docs/camvid_results.md.
 """
 import argparse
 import copy
 import datetime
+import functools
 import glob
 import json
 import os.path as osp
@@ -39,7 +22,8 @@ import resource
 import statistics
 import subprocess
 import time
-from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import (Callable, Dict, Iterable, List, NamedTuple, Optional,
+                    Sequence, Tuple)
 
 import numpy as np
 from mmengine.config import Config
@@ -49,8 +33,8 @@ from mmseg.registry import METRICS
 import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from benchmarking.run_results import (Run, cell, draw_predictions,
                                       evaluate_cached, markdown_table,
-                                      read_scalars, train_run,
-                                      train_seconds_per_iter)
+                                      plot_panels, read_scalars, train_run,
+                                      train_seconds_per_iter, write_outputs)
 
 CONFIG_DIR = osp.join('configs', 'camvid')
 #: Boundary keys in the order of the tables.
@@ -64,30 +48,6 @@ PUBLISHED = [
     ('FC-DenseNet103 (Jégou et al. 2017)', 'none', 66.9),
     ('SegNet (Badrinarayanan et al. 2017)', 'ImageNet (VGG16)', 60.1),
 ]
-
-
-class CamVidRun(NamedTuple):
-    """One row: display name, config path and training seed."""
-    name: str
-    config: str
-    seed: int = 0
-
-    @property
-    def config_name(self) -> str:
-        return osp.splitext(osp.basename(self.config))[0]
-
-    @property
-    def key(self) -> str:
-        """The config key of ``--runs``: its name before the first ``_``."""
-        return self.config_name.split('_')[0]
-
-    @property
-    def work_dir_name(self) -> str:
-        """The config's name, ``_seed<N>`` appended for seeds other than 0
-        (seed 0 is the configs' own ``randomness.seed``)."""
-        suffix = f'_seed{self.seed}' if self.seed else ''
-        return self.config_name + suffix
-
 
 QUICK = '{}_r18-c32-d16_1xb4-1500it_camvid-256x256.py'
 CONVERGED = 'converged/{}_r18-c32-d16_1xb4-6k_camvid-256x256.py'
@@ -151,21 +111,16 @@ PLANS = {
 }
 
 
-def plan_runs(plan: str, config_dir: str) -> List[CamVidRun]:
+def plan_runs(plan: str, config_dir: str) -> List[Run]:
     """The runs of ``plan``, one per config and seed, configs under
     ``config_dir``."""
     return [
-        CamVidRun(name, osp.join(config_dir, config), seed)
+        Run(name, osp.join(config_dir, config), seed)
         for name, config, seeds in PLANS[plan].rows for seed in seeds
     ]
 
 
-def default_runs(repo_root: str) -> List[CamVidRun]:
-    """The runs of the quick table of docs/camvid_results.md."""
-    return plan_runs('quick', osp.join(repo_root, CONFIG_DIR))
-
-
-def row_label(run: CamVidRun) -> str:
+def row_label(run: Run) -> str:
     return f'{run.name}, seed {run.seed}'
 
 
@@ -191,15 +146,12 @@ def best_checkpoint(work_dir: str) -> Optional[Tuple[str, int]]:
     """The checkpoint chosen on ``val`` (``best_mIoU_iter_<N>.pth``) and
     its iteration, or None when the run has not validated yet. With several
     (a resumed run), the latest iteration's."""
-    found = []
-    for path in glob.glob(osp.join(work_dir, 'best_mIoU_iter_*.pth')):
-        match = _BEST.search(path)
-        if match:
-            found.append((int(match.group(1)), path))
-    if not found:
-        return None
-    iteration, path = max(found)
-    return path, iteration
+    found = [
+        (int(m.group(1)), m.string)
+        for m in map(_BEST.search, glob.glob(osp.join(work_dir, 'best_*.pth')))
+        if m
+    ]
+    return max(found)[::-1] if found else None
 
 
 def val_score(work_dir: str, iteration: int, key: str = 'mIoU') -> float:
@@ -255,17 +207,12 @@ RECORDS = osp.join('docs', 'camvid_runs.json')
 CURVE_KEYS = dict(train=('decode.loss_ce', ), val=('mIoU', 'gscnn/BF@2px'))
 
 
-def run_state(run: CamVidRun, work_dir: str) -> dict:
-    """What ``work_dir`` holds of ``run``.
-
-    Returns:
-        dict: ``best`` (checkpoint path and iteration, or None), ``iters``
-        (last iteration logged, 0 without logs), ``max_iters`` (the
-        config's), ``early_stop_iter`` (the validation at which
-        ``EarlyStoppingHook`` stopped the run, or None), ``finished``
-        (a best checkpoint, and max_iters reached or stopped early),
-        ``started`` (the work dir exists) and ``curves``.
-    """
+def run_state(run: Run, work_dir: str) -> dict:
+    """What ``work_dir`` holds of ``run``: the ``best`` checkpoint and its
+    iteration, the last iteration logged, ``max_iters``, the validation at
+    which ``EarlyStoppingHook`` stopped it, whether it ``started`` and
+    ``finished`` (a best checkpoint, and max_iters or an early stop), and
+    its ``curves``."""
     state = dict(
         best=best_checkpoint(work_dir),
         max_iters=Config.fromfile(run.config).train_cfg.max_iters,
@@ -300,21 +247,17 @@ def run_state(run: CamVidRun, work_dir: str) -> dict:
 def git_commit() -> str:
     """HEAD of the checkout this tool runs from, marked when tracked files
     differ from it."""
-
-    def git(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(['git', *args],
-                              cwd=REPO_ROOT,
-                              capture_output=True,
-                              text=True)
-
-    head = git('rev-parse', 'HEAD')
+    git = functools.partial(
+        subprocess.run, cwd=REPO_ROOT, capture_output=True, text=True)
+    head = git(['git', 'rev-parse', 'HEAD'])
     if head.returncode:
         return 'unknown (not a git checkout)'
-    dirty = git('status', '--porcelain', '--untracked-files=no').stdout
-    return head.stdout.strip() + (' + uncommitted changes' if dirty else '')
+    dirty = git(['git', 'status', '--porcelain', '--untracked-files=no'])
+    return head.stdout.strip() + (' + uncommitted changes'
+                                  if dirty.stdout else '')
 
 
-def train_with_cost(run: CamVidRun, work_dir: str, resume: bool) -> None:
+def train_with_cost(run: Run, work_dir: str, resume: bool) -> None:
     """Train (or resume) ``run``; add the commit and the CPU and wall
     seconds of the training process to ``work_dir/camvid_run.json``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -347,7 +290,7 @@ def record_key(config: str, seed: int) -> str:
     return f'{osp.splitext(osp.basename(config))[0]}:{seed}'
 
 
-def find_record(records: Dict[str, dict], run: CamVidRun,
+def find_record(records: Dict[str, dict], run: Run,
                 plan: str) -> Optional[dict]:
     """The record of ``run`` if ``plan`` may reuse it: a record listing
     ``plans`` (runs of code older than the record keeping, whose commit is
@@ -390,7 +333,7 @@ def save_records(path: str, records: Dict[str, dict]) -> None:
         f.write('\n')
 
 
-def make_record(run: CamVidRun, row: dict) -> dict:
+def make_record(run: Run, row: dict) -> dict:
     """A finished run's row as it is kept in docs/camvid_runs.json (a nan
     metric, a class absent from the test set, as null: strict JSON)."""
     config = osp.relpath(osp.abspath(run.config), REPO_ROOT)
@@ -403,14 +346,14 @@ def make_record(run: CamVidRun, row: dict) -> dict:
     return record
 
 
-def train_command(run: CamVidRun, work_dir: str, resume: bool) -> str:
+def train_command(run: Run, work_dir: str, resume: bool) -> str:
     config = osp.relpath(osp.abspath(run.config), REPO_ROOT)
     return (f'python tools/train.py {config} --work-dir {work_dir}' +
             (' --resume' if resume else '') +
             f' --cfg-options randomness.seed={run.seed}')
 
 
-def format_status(plan: str, runs: Sequence[CamVidRun], work_root: str,
+def format_status(plan: str, runs: Sequence[Run], work_root: str,
                   records: Dict[str, dict]) -> str:
     """Per run: what the work dir holds, whether it is recorded, and the
     command that brings it forward."""
@@ -454,36 +397,50 @@ def format_status(plan: str, runs: Sequence[CamVidRun], work_root: str,
     return '\n'.join(lines)
 
 
-def format_main_table(results: Dict[str, dict]) -> str:
-    """Test mIoU, both BF protocols and Boundary IoU, one row per run."""
-    header = (['model', 'seed', 'best val iter', 'val mIoU', 'test mIoU'] +
-              [f'BF@{t} (gscnn)' for t in BF_TOLERANCES] +
-              [f'BF@{t} (pooled)' for t in BF_TOLERANCES] + ['BIoU'])
+def run_table(results: Dict[str, dict],
+              columns: Sequence[Tuple[str, Callable[[dict], str]]],
+              missing: Optional[str] = None) -> str:
+    """One row per run: model, seed and ``(header, cell of a row)``
+    columns; a run not trained shows ``missing``, or no row when None."""
     rows = []
     for r in results.values():
-        if r.get('missing'):
-            rows.append([r['name'], str(r['seed']), 'not trained'] + [''] *
-                        (len(header) - 3))
-            continue
-        m = r['metrics']
-        rows.append([
-            r['name'],
-            str(r['seed']),
-            str(r['best_iter']),
-            cell(r['val_mIoU']),
-            cell(m['mIoU'])
-        ] + [cell(m.get(k))
-             for k in GSCNN_BF_KEYS + POOLED_BF_KEYS] + [cell(m.get('BIoU'))])
-    return markdown_table(header, rows)
+        row = [r['name'], str(r['seed'])]
+        if not r.get('missing'):
+            rows.append(row + [fn(r) for _, fn in columns])
+        elif missing:
+            rows.append(row + [missing] + [''] * (len(columns) - 1))
+    return markdown_table(['model', 'seed'] + [h for h, _ in columns], rows)
+
+
+def metric(key: str, digits: int = 1) -> Callable[[dict], str]:
+    """The cell of a row's test metric ``key``."""
+    return lambda r: cell(r['metrics'].get(key), digits)
+
+
+def field(key: str, digits: Optional[int] = 1) -> Callable[[dict], str]:
+    """The cell of a row's ``key``, rounded (``digits=None``: as text)."""
+    if digits is None:
+        return lambda r: str(r.get(key, '-'))
+    return lambda r: cell(r.get(key), digits)
+
+
+def format_main_table(results: Dict[str, dict]) -> str:
+    """Test mIoU, both BF protocols and Boundary IoU, one row per run."""
+    return run_table(results, [('best val iter', field('best_iter', None)),
+                               ('val mIoU', field('val_mIoU')),
+                               ('test mIoU', metric('mIoU'))] +
+                     [(f'BF@{t} (gscnn)', metric(k))
+                      for t, k in zip(BF_TOLERANCES, GSCNN_BF_KEYS)] +
+                     [(f'BF@{t} (pooled)', metric(k))
+                      for t, k in zip(BF_TOLERANCES, POOLED_BF_KEYS)] +
+                     [('BIoU', metric('BIoU'))], 'not trained')
 
 
 def format_class_table(results: Dict[str, dict],
                        classes: Sequence[str]) -> str:
     """Test IoU of each class, one row per run."""
-    rows = [[r['name'], str(r['seed'])] +
-            [cell(r['metrics'].get(f'IoU.{c}')) for c in classes]
-            for r in results.values() if not r.get('missing')]
-    return markdown_table(['model', 'seed'] + list(classes), rows)
+    return run_table(results,
+                     [(c, metric(PER_CLASS_PREFIX + c)) for c in classes])
 
 
 def seed_spread(
@@ -540,47 +497,23 @@ def mean_std(values: Iterable[Optional[float]]) -> str:
 
 def format_cost_table(results: Dict[str, dict]) -> str:
     """Parameters and the logged training cost of each run."""
-    rows = [[
-        r['name'],
-        str(r['seed']),
-        cell(r.get('params_m'), 2),
-        cell(r.get('cpu_min')),
-        cell(r.get('s_per_iter'), 3),
-        cell(r.get('wall_min'))
-    ] for r in results.values() if not r.get('missing')]
-    return markdown_table([
-        'model', 'seed', 'params (M)', 'CPU min', 'median s/iter',
-        'run wall (min)'
-    ], rows)
+    return run_table(results, [('params (M)', field('params_m', 2)),
+                               ('CPU min', field('cpu_min')),
+                               ('median s/iter', field('s_per_iter', 3)),
+                               ('run wall (min)', field('wall_min'))])
 
 
 def format_converged_table(results: Dict[str, dict]) -> str:
     """Schedule, iterations, early stop, cost and the headline scores."""
-    header = [
-        'model', 'seed', 'schedule (max iters)', 'iters reached',
-        'early stop at', 'best val iter', 'CPU min', 'wall min', 'test mIoU',
-        'BF@2 (gscnn)'
-    ]
-    rows = []
-    for r in results.values():
-        if r.get('missing'):
-            rows.append(
-                [r['name'], str(r['seed']), 'not trained yet'] + [''] *
-                (len(header) - 3))
-            continue
-        stop = r.get('early_stop_iter')
-        rows.append([
-            r['name'],
-            str(r['seed']),
-            str(r.get('max_iters', '-')),
-            str(r.get('iters', '-')), '-' if stop is None else str(stop),
-            str(r['best_iter']),
-            cell(r.get('cpu_min')),
-            cell(r.get('wall_min')),
-            cell(r['metrics']['mIoU']),
-            cell(r['metrics'].get('gscnn/BF@2px'))
-        ])
-    return markdown_table(header, rows)
+    return run_table(
+        results,
+        [('schedule (max iters)', field('max_iters', None)),
+         ('iters reached', field('iters', None)),
+         ('early stop at', lambda r: str(r.get('early_stop_iter') or '-')),
+         ('best val iter', field('best_iter', None)),
+         ('CPU min', field('cpu_min')), ('wall min', field('wall_min')),
+         ('test mIoU', metric('mIoU')),
+         ('BF@2 (gscnn)', metric('gscnn/BF@2px'))], 'not trained yet')
 
 
 #: The thin classes of the ablation table.
@@ -638,33 +571,15 @@ def plot_curves(runs: Sequence[Tuple[str, dict]], out_file: str) -> None:
     """Training loss, val mIoU and val ``gscnn/BF@2px`` of several runs
     (``(label, curves)`` pairs, ``curves`` as :func:`run_state` returns
     them) against iteration, one PNG."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     panels = [('training cross-entropy of the decode head', 'train',
                'decode.loss_ce'), ('val mIoU (%)', 'val', 'mIoU'),
               ('val BF@2px, gscnn protocol (%)', 'val', 'gscnn/BF@2px')]
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
-    for label, series in runs:
-        for ax, (_, part, key) in zip(axes, panels):
-            points = series[part].get(key, [])
-            if points:
-                steps, values = zip(*points)
-                ax.plot(
-                    steps,
-                    values,
-                    label=label,
-                    marker='o' if part == 'val' else None,
-                    linewidth=1)
-    for ax, (title, _, _) in zip(axes, panels):
-        ax.set_title(title)
-        ax.set_xlabel('iteration')
-        ax.grid(alpha=0.3)
-    axes[0].set_yscale('log')
-    axes[2].legend(fontsize=7, loc='lower right')
-    fig.tight_layout()
-    fig.savefig(out_file, dpi=90)
-    plt.close(fig)
+    plot_panels(
+        [(title, '', [(label, curves[part][key])
+                      for label, curves in runs if curves[part].get(key)])
+         for title, part, key in panels],
+        out_file,
+        log_first=True)
 
 
 #: Prefix of the per-class keys in the returned metrics.
@@ -684,24 +599,14 @@ class PerClassIoUMetric(IoUMetric):
         super().__init__(**kwargs)
 
     def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:
-        """The class mean and the per-class IoU, in percent.
-
-        Args:
-            results (list[tuple]): Per image, mmseg's four ``(C,)`` area
-                tensors: intersection, union, predicted and ground-truth
-                pixels per class.
-
-        Returns:
-            dict[str, float]: ``aAcc``, ``mIoU`` (mmseg's) and
-            ``IoU.<class>`` for each class of ``dataset_meta``.
-        """
+        """mmseg's ``aAcc`` and ``mIoU``, and ``IoU.<class>`` in percent,
+        from the per-image ``(C,)`` intersection and union areas."""
         metrics = super().compute_metrics(results)
         if self.format_only:
             return metrics
         intersect = sum(r[0] for r in results).double().cpu().numpy()
         union = sum(r[1] for r in results).double().cpu().numpy()
-        with np.errstate(invalid='ignore', divide='ignore'):
-            iou = np.where(union > 0, intersect / np.maximum(union, 1), np.nan)
+        iou = np.where(union > 0, intersect / np.maximum(union, 1), np.nan)
         classes = self.dataset_meta['classes']
         for name, value in zip(classes, iou):
             metrics[PER_CLASS_PREFIX + name] = float(np.round(value * 100, 2))
@@ -769,12 +674,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def select_runs(args: argparse.Namespace) -> List[CamVidRun]:
+def select_runs(args: argparse.Namespace) -> List[Run]:
     runs = plan_runs(args.plan, args.config_dir
                      or osp.join(REPO_ROOT, CONFIG_DIR))
     if not args.runs:
         return runs
-    by_key: Dict[str, CamVidRun] = {}
+    by_key: Dict[str, Run] = {}
     for run in runs:
         by_key.setdefault(run.key, run)
     chosen = []
@@ -816,8 +721,8 @@ def plan_sections(plan: str, results: Dict[str, dict],
             ('Published, same split', format_published())]
 
 
-def collect(args: argparse.Namespace, runs: Sequence[CamVidRun],
-            work_root: str, records: Dict[str, dict]) -> Dict[str, dict]:
+def collect(args: argparse.Namespace, runs: Sequence[Run], work_root: str,
+            records: Dict[str, dict]) -> Dict[str, dict]:
     """A row per run: tested from its work dir when it finished there (or
     without --reuse, when it has a best checkpoint), else its record (with
     --reuse), else missing; training first with --train."""
@@ -842,16 +747,17 @@ def collect(args: argparse.Namespace, runs: Sequence[CamVidRun],
                                             args.reuse, args.device,
                                             'camvid_results')
             cost = read_run_info(work_dir)
-            wall = run_wall_seconds(work_dir)
+            cost['wall_s'] = run_wall_seconds(work_dir)
+            minutes = {
+                f'{k[:-2]}_min': cost.get(k) and cost[k] / 60
+                for k in ('wall_s', 'cpu_s', 'train_wall_s')
+            }
             row.update(
                 checkpoint=checkpoint,
                 best_iter=iteration,
                 val_mIoU=val_score(work_dir, iteration),
                 s_per_iter=train_seconds_per_iter(work_dir),
-                wall_min=None if wall is None else wall / 60,
-                cpu_min=cost['cpu_s'] / 60 if 'cpu_s' in cost else None,
-                train_wall_min=cost['train_wall_s'] /
-                60 if 'train_wall_s' in cost else None,
+                **minutes,
                 commit=cost.get('commit')
                 or 'unknown: trained outside camvid_results.py --train '
                 f'(HEAD when recorded: {git_commit()})',
@@ -895,24 +801,14 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
     markdown = '\n\n'.join(
         f'### {title}\n\n{body}'
         for title, body in plan_sections(args.plan, results, spread))
-    print(markdown)
-    if args.markdown:
-        with open(args.markdown, 'w') as f:
-            f.write(markdown + '\n')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(dict(runs=results, seeds=spread), f, indent=2)
+    write_outputs(markdown, args.markdown, dict(runs=results, seeds=spread),
+                  args.json)
     trained = [r for r in results.values() if not r.get('missing')]
     seed0 = [(Run(r['name'], r['config']), r['checkpoint']) for r in trained
              if r['seed'] == 0 and 'checkpoint' in r]
     if args.figure and seed0:
-        draw_predictions(
-            seed0,
-            args.images,
-            args.figure,
-            args.device,
-            scale=0.5,
-            edges=True)
+        draw_predictions(seed0, args.images, args.figure, args.device, 0.5,
+                         True)
         print(f'[camvid_results] figure: {args.figure}')
     curves = [
         (f'{r["name"]}, seed {r["seed"]}', r['curves']) for r in trained

@@ -1,18 +1,9 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Train every head on the embedded demo data the same way, evaluate each
-final checkpoint with one evaluator, and write a table and a figure.
-
-Example (what produced docs/demo_results.md)::
-
-    python tools/analysis/demo_results.py --train \\
-        --table work_dirs/demo_results/table.md \\
-        --figure docs/figures/demo_results.png
-
-Without ``--train`` only configs whose work dir already holds the final
-checkpoint are evaluated; the others are listed as missing.
+"""Train every head on the embedded demo data the same way (``--train``),
+evaluate each final checkpoint with one evaluator, and write a table and a
+figure: docs/demo_results.md.
 """
 import argparse
-import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -20,7 +11,7 @@ import mmseg_ext  # noqa: F401  (registration and stack fixes)
 from benchmarking.run_results import (Run, cell, draw_predictions,
                                       evaluate_cached, final_checkpoint,
                                       markdown_table, train_run,
-                                      train_seconds_per_iter)
+                                      train_seconds_per_iter, write_outputs)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BOUNDARY_KEYS = ['BF@1px', 'BF@2px', 'BF@3px', 'BF@5px', 'BIoU']
@@ -56,22 +47,18 @@ DEFAULT_RUNS = [
 
 
 def format_table(results: Dict[str, dict]) -> str:
-    """Markdown table of the runs: parameters, mIoU, boundary metrics.
-
-    (The logged training speed stays in the JSON: it depends on what else
-    the machine ran; docs/benchmarks.md measures speed side by side.)
-    """
-    header = ['model', 'params (M)', 'mIoU'] + BOUNDARY_KEYS
+    """Markdown table of the runs: parameters, mIoU, boundary metrics (the
+    logged training speed, which depends on the machine's load, stays in
+    the JSON; docs/benchmarks.md measures speed side by side)."""
+    keys = ['mIoU'] + BOUNDARY_KEYS
     rows = []
-    for name, result in results.items():
-        if result.get('missing'):
-            rows.append([name, 'not trained'] + [''] * (len(header) - 2))
-            continue
-        metrics = result['metrics']
-        rows.append(
-            [name, cell(result['params_m'], 2)] +
-            [cell(metrics.get(k), 2) for k in ['mIoU'] + BOUNDARY_KEYS])
-    return markdown_table(header, rows)
+    for name, r in results.items():
+        if r.get('missing'):
+            rows.append([name, 'not trained'] + [''] * len(keys))
+        else:
+            rows.append([name, cell(r['params_m'], 2)] +
+                        [cell(r['metrics'].get(k), 2) for k in keys])
+    return markdown_table(['model', 'params (M)'] + keys, rows)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -157,14 +144,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
             train_s_per_iter=train_seconds_per_iter(work_dir),
             **info)
         evaluated.append((run, checkpoint))
-    table = format_table(results)
-    print(table)
-    if args.table:
-        with open(args.table, 'w') as f:
-            f.write(table + '\n')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(results, f, indent=2)
+    write_outputs(format_table(results), args.table, results, args.json)
     if args.figure and evaluated:
         draw_predictions(evaluated, args.images, args.figure, args.device)
         print(f'[demo_results] figure: {args.figure}')

@@ -1,12 +1,8 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""The losses' share of a training step, for any decode head.
-
-During one loss forward of the model the arguments of every head's
-``loss_by_feat`` (its forward outputs, e.g. seg and edge logits, and the
-data samples) are recorded. They are replayed as detached leaf tensors
-and ``loss_by_feat`` plus the backward of the summed losses to those
-leaves is timed: the loss computation alone, whatever the head's outputs
-are, with no head-specific code.
+"""The losses' share of a training step, for any head: the arguments of
+each head's ``loss_by_feat`` are recorded during one loss forward, then
+replayed as detached leaf tensors to time the losses and their backward
+alone, with no head-specific code.
 """
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -17,23 +13,19 @@ from mmseg_ext.utils.benchmark import time_calls
 from .model_setup import autocast, preprocess
 
 
-def _loss_heads(model: nn.Module) -> List[Tuple[str, nn.Module]]:
-    """(name, head) of the decode head, every auxiliary head and a
-    segmentor's ``shape_stream_loss`` (timed through its ``forward``)."""
-    heads = [('decode_head', model.decode_head)]
+def _loss_heads(model: nn.Module) -> List[Tuple[str, nn.Module, str]]:
+    """(name, module, loss method) of the decode head, every auxiliary head
+    and a segmentor's ``shape_stream_loss`` (its ``forward``)."""
+    heads = [('decode_head', model.decode_head, 'loss_by_feat')]
     aux = getattr(model, 'auxiliary_head', None)
     if isinstance(aux, nn.ModuleList):
-        heads += [(f'auxiliary_head.{i}', h) for i, h in enumerate(aux)]
+        heads += [(f'auxiliary_head.{i}', h, 'loss_by_feat')
+                  for i, h in enumerate(aux)]
     elif aux is not None:
-        heads.append(('auxiliary_head', aux))
+        heads.append(('auxiliary_head', aux, 'loss_by_feat'))
     if getattr(model, 'shape_stream_loss', None) is not None:
-        heads.append(('shape_stream_loss', model.shape_stream_loss))
+        heads.append(('shape_stream_loss', model.shape_stream_loss, 'forward'))
     return heads
-
-
-def _method(name: str) -> str:
-    """The loss method recorded and timed for ``name``."""
-    return 'forward' if name == 'shape_stream_loss' else 'loss_by_feat'
 
 
 def _as_leaves(value: Any, leaves: List[Tensor]) -> Any:
@@ -67,16 +59,15 @@ def _capture_loss_inputs(model: nn.Module, batch: dict,
 
         return record
 
-    for name, head in heads:
-        setattr(head, _method(name),
-                recorder(name, getattr(head, _method(name))))
+    for name, head, method in heads:
+        setattr(head, method, recorder(name, getattr(head, method)))
     try:
         with torch.no_grad(), autocast(settings):
             data = preprocess(model, batch, True, settings)
             model._run_forward(data, mode='loss')
     finally:
-        for name, head in heads:
-            head.__dict__.pop(_method(name), None)
+        for _, head, method in heads:
+            head.__dict__.pop(method, None)
     return captured
 
 
@@ -95,14 +86,13 @@ def measure_loss(model: nn.Module, batch: dict, settings: Dict[str, Any],
     device, warmup, iters = (settings['device'], settings['warmup'],
                              settings['iters'])
     heads, total_ms = {}, 0.0
-    for name, head in _loss_heads(model):
+    for name, head, method in _loss_heads(model):
         if name not in captured:
             continue
         leaves = []
         args, kwargs = _as_leaves(captured[name], leaves)
 
-        def loss_forward(
-                fn=getattr(head, _method(name)), args=args, kwargs=kwargs):
+        def loss_forward(fn=getattr(head, method), args=args, kwargs=kwargs):
             with autocast(settings):
                 losses = fn(*args, **kwargs)
             return model.parse_losses(losses)[0], sorted(losses)

@@ -1,33 +1,28 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""The measurements of ``tools/analysis/benchmark.py``, one group at a time.
-
-A *group* is what one worker process measures for one config, so that peak
-memory is not contaminated by another measurement:
-
-* ``train``: the training step (data preprocessor, forward, losses,
-  backward, optimizer step: mmengine's ``train_step``), then, if asked, the
-  heads' ``loss_by_feat`` alone (``loss``).
-* ``infer_whole`` / ``infer_slide``: ``predict`` (preprocessor, inference,
-  post-processing) with the model's ``test_cfg`` switched to that mode.
-* ``static``: parameters and FLOPs.
-* ``data``: ``dataset[i]`` of the config's train dataset.
-
-Every function returns plain dicts of numbers and strings; a failure of
-one measurement is returned as ``{'error': 'what failed'}``.
+"""The measurements of ``tools/analysis/benchmark.py``, by *group* (what
+one worker process measures for one config, so that no measurement's
+memory peak includes another's): ``train`` (mmengine's ``train_step``,
+then the losses alone), ``infer_whole``/``infer_slide`` (``predict``),
+``static`` (parameters, FLOPs) and ``data`` (``dataset[i]``). Results are
+plain dicts; a failed measurement is ``{'error': 'what failed'}``.
 """
 import math
-from typing import Any, Dict, Optional, Tuple
+import random
+from typing import Any, Callable, Dict, Optional, Tuple
 
+import cv2
+import numpy as np
 import torch
 from mmengine.config import Config, ConfigDict
+from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS
 from torch import nn
 
 from mmseg_ext.utils.benchmark import PeakMemoryMeter, time_calls
-from .data_throughput import measure_data
 from .loss_share import measure_loss
 from .model_setup import (autocast, build_model, build_train_optim_wrapper,
                           config_crop_size, describe_error, load_config,
-                          preprocess, step_autocast)
+                          preprocess)
 from .synthetic import required_fields, synthetic_batch
 
 #: Every measurement, in table order.
@@ -42,8 +37,22 @@ GROUPS: Dict[str, Tuple[str, ...]] = dict(
     data=('data', ))
 
 
-def _images_per_s(batch_size: int, times: dict) -> float:
-    return batch_size / (times['median_ms'] / 1000.0)
+def _timed(fn: Callable[[], Any], key: str, meter: PeakMemoryMeter,
+           settings: Dict[str, Any], batch_size: int,
+           size: Tuple[int, int]) -> Dict[str, Any]:
+    """Time ``fn`` (under ``key``), then read the memory peak since the
+    meter started; throughput in images/s of ``batch_size``."""
+    times = time_calls(fn, settings['device'], settings['warmup'],
+                       settings['iters'])
+    memory = meter.stop()
+    return {
+        key: times,
+        'images_per_s': batch_size / (times['median_ms'] / 1000.0),
+        'batch_size': batch_size,
+        'input_size': list(size),
+        'peak_memory_mb': memory['peak_mb'],
+        'memory': memory
+    }
 
 
 def measure_train(cfg: Config, settings: Dict[str, Any],
@@ -65,8 +74,8 @@ def measure_train(cfg: Config, settings: Dict[str, Any],
     optim_wrapper = build_train_optim_wrapper(model, cfg, settings)
 
     def train_step():
-        with optim_wrapper.optim_context(model), step_autocast(
-                optim_wrapper, settings):
+        with optim_wrapper.optim_context(model), autocast(
+                settings, optim_wrapper):
             data = preprocess(model, batch, True, settings)
             losses = model._run_forward(data, mode='loss')
         loss, _ = model.parse_losses(losses)
@@ -74,29 +83,22 @@ def measure_train(cfg: Config, settings: Dict[str, Any],
 
     out = dict(_model=info)
     try:
-        times = time_calls(train_step, settings['device'], settings['warmup'],
-                           settings['iters'])
+        out['train'] = _timed(train_step, 'step', meter, settings,
+                              settings['batch_size'], size)
     except Exception as exc:  # reported per config, the run goes on
         out['train'] = dict(error=describe_error(exc, settings))
         if with_loss:
             out['loss'] = dict(error='needs the train step: ' +
                                out['train']['error'])
         return out
-    memory = meter.stop()
-    out['train'] = dict(
-        step=times,
-        images_per_s=_images_per_s(settings['batch_size'], times),
-        batch_size=settings['batch_size'],
-        input_size=list(size),
-        peak_memory_mb=memory['peak_mb'],
-        memory=memory,
+    out['train'].update(
         optim_wrapper=type(optim_wrapper).__name__,
         optimizer=type(optim_wrapper.optimizer).__name__,
         synthetic_fields=['gt_sem_seg'] + fields)
     if with_loss:
         try:
             out['loss'] = measure_loss(model, batch, settings,
-                                       times['median_ms'])
+                                       out['train']['step']['median_ms'])
         except Exception as exc:
             out['loss'] = dict(error=describe_error(exc, settings))
     return out
@@ -161,22 +163,13 @@ def measure_inference(cfg: Config, settings: Dict[str, Any],
             model._run_forward(data, mode='predict')
 
     try:
-        times = time_calls(predict, settings['device'], settings['warmup'],
-                           settings['iters'])
+        out = _timed(predict, 'time', meter, settings, batch_size, size)
     except Exception as exc:
         return dict(error=describe_error(exc, settings)), info
-    memory = meter.stop()
-    out = dict(
-        time=times,
-        images_per_s=_images_per_s(batch_size, times),
-        batch_size=batch_size,
-        input_size=list(size),
-        test_cfg={
-            k: list(v) if isinstance(v, tuple) else v
-            for k, v in test_cfg.items()
-        },
-        peak_memory_mb=memory['peak_mb'],
-        memory=memory)
+    out['test_cfg'] = {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in test_cfg.items()
+    }
     if mode == 'slide':
         out['windows_per_image'] = _slide_windows(size, test_cfg)
     return out, info
@@ -228,14 +221,38 @@ def count_flops(model: nn.Module, info: dict,
         convention='one multiply-add = one FLOP (mmengine/fvcore)')
 
 
+def measure_data(cfg: Config, settings: Dict[str, Any]) -> Dict[str, Any]:
+    """Images/s of ``dataset[i]`` of the train dataset (seeded random
+    indices) in one process, like one dataloader worker: one torch thread,
+    OpenCV threading off. Missing data raises mmseg's
+    ``FileNotFoundError``, which names the path."""
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    if len(dataset) == 0:
+        return dict(error='the train dataset is empty')
+    torch.set_num_threads(1)
+    cv2.setNumThreads(0)
+    random.seed(settings['seed'])
+    np.random.seed(settings['seed'])
+    num = settings['data_samples']
+    order = iter(
+        np.random.default_rng(settings['seed']).integers(
+            0, len(dataset), settings['warmup'] + num).tolist())
+    times = time_calls(lambda: dataset[next(order)], 'cpu', settings['warmup'],
+                       num)
+    return dict(
+        per_image=times,
+        images_per_s=num / (sum(times['times_ms']) / 1000.0),
+        samples=num,
+        dataset=type(dataset).__name__,
+        dataset_size=len(dataset),
+        pipeline=[type(t).__name__ for t in dataset.pipeline.transforms])
+
+
 def run_group(config: str, cfg_options: Optional[dict], group: str,
               settings: Dict[str, Any]) -> Dict[str, Any]:
-    """Measure ``group`` for one config.
-
-    Returns:
-        dict: ``{measurement: result}``, plus ``'_model'`` (types, stripped
-        checkpoints) when a model was built.
-    """
+    """Measure ``group`` for one config: ``{measurement: result}``, plus
+    ``'_model'`` (types, stripped checkpoints) when a model was built."""
     wanted = [m for m in GROUPS[group] if m in settings['measurements']]
     try:
         cfg = load_config(config, cfg_options)

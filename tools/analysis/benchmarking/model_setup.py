@@ -1,16 +1,12 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
-"""Building a segmentor from a config the way the benchmark measures it.
-
-Every model of a run gets the same treatment: pretrained checkpoints are
-stripped from the config (nothing is downloaded; random init times the
-same), SyncBN becomes BN (one process), the data preprocessor pads to the
-benchmark's input size instead of the config's crop, and the options
-(device, channels_last, ``torch.compile``, AMP) are applied identically.
+"""Building a segmentor from a config the way the benchmark measures it:
+pretrained checkpoints stripped (random init times the same), SyncBN as
+BN, the data preprocessor padding to the benchmark's input size, and the
+same device, channels_last, ``torch.compile`` and AMP for every model.
 """
 import contextlib
 import copy
 import logging
-import os.path as osp
 from typing import Any, ContextManager, Dict, List, Optional, Tuple
 
 import torch
@@ -31,9 +27,6 @@ _AMP_DTYPES = dict(fp16=torch.float16, bf16=torch.bfloat16)
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Read ``path`` and merge ``--cfg-options`` into it."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'benchmark: config file {path!r} does not '
-                                'exist')
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -83,18 +76,6 @@ def config_crop_size(cfg: Config) -> Optional[Tuple[int, int]]:
     return tuple(int(s) for s in size) if size is not None else None
 
 
-@contextlib.contextmanager
-def quiet_init_logs():
-    """Silence mmengine's per-parameter ``init_weights`` report."""
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def compile_submodules(model: nn.Module) -> List[str]:
     """``torch.compile`` the ``forward`` of backbone, neck and heads.
 
@@ -117,12 +98,8 @@ def compile_submodules(model: nn.Module) -> List[str]:
 
 def build_model(cfg: Config, settings: Dict[str, Any],
                 input_size: Tuple[int, int]) -> Tuple[nn.Module, dict]:
-    """Build, initialise and place ``cfg.model`` for measuring.
-
-    Returns:
-        tuple: The model and facts about it (types, stripped checkpoints,
-        compiled parts).
-    """
+    """Build, initialise and place ``cfg.model`` for measuring; returns it
+    and facts about it (types, stripped checkpoints, compiled parts)."""
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model_cfg = copy.deepcopy(cfg.model)
     stripped = (
@@ -132,8 +109,13 @@ def build_model(cfg: Config, settings: Dict[str, Any],
         preprocessor['size'] = tuple(input_size)
         preprocessor['size_divisor'] = None
     model = MODELS.build(model_cfg)
-    with quiet_init_logs():
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # not every parameter's init at INFO
+    try:
         model.init_weights()
+    finally:
+        logger.setLevel(level)
     model = revert_sync_batchnorm(model)
     model.to(settings['device'])
     if settings['channels_last']:
@@ -151,9 +133,11 @@ def build_model(cfg: Config, settings: Dict[str, Any],
     return model, info
 
 
-def autocast(settings: Dict[str, Any]) -> ContextManager:
-    """``torch.autocast`` for ``--amp fp16/bf16``, else a no-op."""
-    if settings['amp'] == 'none':
+def autocast(settings: Dict[str, Any],
+             optim_wrapper: Optional[OptimWrapper] = None) -> ContextManager:
+    """``torch.autocast`` for ``--amp fp16/bf16``, else (or when
+    ``optim_wrapper`` autocasts itself) a no-op."""
+    if settings['amp'] == 'none' or isinstance(optim_wrapper, AmpOptimWrapper):
         return contextlib.nullcontext()
     device_type = 'cuda' if settings['device'].startswith('cuda') else 'cpu'
     return torch.autocast(
@@ -162,14 +146,10 @@ def autocast(settings: Dict[str, Any]) -> ContextManager:
 
 def build_train_optim_wrapper(model: nn.Module, cfg: Config,
                               settings: Dict[str, Any]) -> OptimWrapper:
-    """The config's optimizer (SGD if none), AMP as ``--amp`` says.
-
-    On CUDA ``--amp`` gives mmengine's ``AmpOptimWrapper`` (what
-    ``tools/train.py --amp`` trains with; dynamic loss scale for fp16);
-    on CPU, where that wrapper is unavailable, a plain ``OptimWrapper``
-    and the step runs under :func:`autocast`. An ``AmpOptimWrapper`` in
-    the config is reduced to a plain one when ``--amp none``.
-    """
+    """The config's optimizer (SGD if none) in mmengine's
+    ``AmpOptimWrapper`` for ``--amp`` on CUDA (as ``tools/train.py --amp``
+    trains), else in a plain ``OptimWrapper`` (on CPU the step runs under
+    :func:`autocast`)."""
     wrapper_cfg = copy.deepcopy(
         cfg.get('optim_wrapper', None) or DEFAULT_OPTIM_WRAPPER)
     if wrapper_cfg.get('type',
@@ -184,14 +164,6 @@ def build_train_optim_wrapper(model: nn.Module, cfg: Config,
             if settings['amp'] == 'fp16':
                 wrapper_cfg['loss_scale'] = 'dynamic'
     return build_optim_wrapper(model, ConfigDict(wrapper_cfg))
-
-
-def step_autocast(optim_wrapper: OptimWrapper,
-                  settings: Dict[str, Any]) -> ContextManager:
-    """Autocast for a train step unless the wrapper already applies it."""
-    if isinstance(optim_wrapper, AmpOptimWrapper):
-        return contextlib.nullcontext()
-    return autocast(settings)
 
 
 def preprocess(model: nn.Module, batch: dict, training: bool,

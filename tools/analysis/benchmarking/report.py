@@ -1,6 +1,7 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """The benchmark's derived numbers (ratios, FLOP/s), environment and table.
 """
+import contextlib
 import datetime
 import os
 import platform
@@ -104,7 +105,15 @@ def environment(device: str, threads: Optional[int]) -> Dict[str, Any]:
         except metadata.PackageNotFoundError:
             return None
 
-    env = dict(
+    if device.startswith('cuda'):
+        props = torch.cuda.get_device_properties(device)
+        name, memory = props.name, props.total_memory / 1024**3
+    else:
+        name, memory = platform.processor() or 'cpu', None
+        with contextlib.suppress(OSError), open('/proc/cpuinfo') as f:
+            name = next((line.split(':', 1)[1].strip()
+                         for line in f if line.startswith('model name')), name)
+    return dict(
         date=datetime.datetime.now().isoformat(timespec='seconds'),
         python=platform.python_version(),
         platform=platform.platform(),
@@ -115,25 +124,9 @@ def environment(device: str, threads: Optional[int]) -> Dict[str, Any]:
         mmcv=version('mmcv') or version('mmcv-lite'),
         mmseg_ext=__version__,
         cpu_count=os.cpu_count(),
-        torch_threads=threads or torch.get_num_threads())
-    if device.startswith('cuda'):
-        props = torch.cuda.get_device_properties(device)
-        env['device_name'] = props.name
-        env['device_memory_gb'] = props.total_memory / 1024**3
-    else:
-        env['device_name'] = _cpu_name()
-    return env
-
-
-def _cpu_name() -> str:
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'cpu'
+        torch_threads=threads or torch.get_num_threads(),
+        device_name=name,
+        device_memory_gb=memory)
 
 
 def _cell(entry: dict,

@@ -1,13 +1,7 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """What ``demo_results.py``, ``camvid_results.py`` and ``plot_curves.py``
-share: a run's final checkpoint, its test metrics (cached per checkpoint
-file), a figure of several runs' predictions, mmengine's scalar logs.
-
-``tools/train.py`` logs to ``WORK_DIR/<timestamp>/vis_data/scalars.json``,
-one JSON object per line: training lines carry ``iter`` (and ``loss``,
-``time``, ...), validation lines the metrics and ``step``. A resumed run
-has one timestamp folder per launch: they are read in order, and a later
-launch replaces what an earlier one logged from its first iteration on.
+share: training a run, its scalar logs, its test metrics (cached per
+checkpoint file), and figures of predictions and curves.
 """
 import copy
 import glob
@@ -17,7 +11,7 @@ import os.path as osp
 import statistics
 import subprocess
 import sys
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -38,11 +32,8 @@ _VAL_SKIP = ('step', 'time', 'data_time')
 
 
 def read_log(path: str) -> Tuple[Series, Series]:
-    """Training and validation series of one ``scalars.json``.
-
-    Raises:
-        ValueError: A line is not JSON (names the file and line).
-    """
+    """Training and validation series of one ``scalars.json``: training
+    lines carry ``iter``, validation lines ``step`` and the metrics."""
     train: Series = {}
     val: Series = {}
     with open(path) as f:
@@ -69,20 +60,10 @@ def read_log(path: str) -> Tuple[Series, Series]:
 
 
 def read_scalars(work_dir: str) -> Tuple[Series, Series]:
-    """Training and validation series of a run, resumed launches merged.
-
-    Args:
-        work_dir (str): The run's work directory.
-
-    Returns:
-        tuple[dict, dict]: ``train`` (:data:`TRAIN_KEYS`) and ``val`` (every
-        metric: ``mIoU``, ``BF@...``, ...), each a :data:`Series`.
-
-    Raises:
-        FileNotFoundError: No ``<timestamp>/vis_data/scalars.json`` under
-            ``work_dir``.
-        ValueError: A log line is not JSON.
-    """
+    """Training (:data:`TRAIN_KEYS`) and validation (every metric) series
+    of ``WORK_DIR/<timestamp>/vis_data/scalars.json``. A resumed run has
+    one timestamp folder per launch; a later launch replaces what an
+    earlier one logged from its first iteration on."""
     paths = sorted(
         glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     if not paths:
@@ -106,13 +87,25 @@ def read_scalars(work_dir: str) -> Tuple[Series, Series]:
 
 
 class Run(NamedTuple):
-    """One row: a display name and a config path."""
+    """One row: display name, config path and training seed."""
     name: str
     config: str
+    seed: int = 0
 
     @property
     def config_name(self) -> str:
         return osp.splitext(osp.basename(self.config))[0]
+
+    @property
+    def key(self) -> str:
+        """The config's name before the first ``_``."""
+        return self.config_name.split('_')[0]
+
+    @property
+    def work_dir_name(self) -> str:
+        """The config's name, ``_seed<N>`` appended for seeds other than 0
+        (seed 0 is the configs' own ``randomness.seed``)."""
+        return self.config_name + (f'_seed{self.seed}' if self.seed else '')
 
 
 def final_checkpoint(config: str, work_dir: str) -> Optional[str]:
@@ -133,66 +126,6 @@ def train_seconds_per_iter(work_dir: str) -> Optional[float]:
     return statistics.median(times) if times else None
 
 
-def evaluate_checkpoint(config: str,
-                        checkpoint: str,
-                        work_dir: str,
-                        evaluator: list,
-                        device: str = 'cpu') -> Tuple[dict, dict]:
-    """Test ``checkpoint`` on the config's test set with ``evaluator``.
-
-    Returns:
-        tuple: The metrics (``mIoU``, ``BF@1px``, ..., ``BIoU``) and facts
-        about the model (decode head type, parameters in millions).
-    """
-    from mmengine.runner import Runner
-    cfg = Config.fromfile(config)
-    cfg.work_dir, cfg.launcher = work_dir, 'none'
-    cfg.load_from = checkpoint
-    cfg.test_evaluator = copy.deepcopy(evaluator)
-    cfg.default_hooks.visualization = dict(
-        type='SegVisualizationHook', draw=False)
-    if device != 'cpu':
-        cfg.env_cfg = dict(cfg.get('env_cfg', {}), device=device)
-    runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
-    model = runner.model
-    params = sum(p.numel() for p in model.parameters())
-    return {
-        k: float(v)
-        for k, v in metrics.items()
-    }, dict(
-        decode_head=type(model.decode_head).__name__,
-        params_m=round(params / 1e6, 3))
-
-
-def cached_metrics(cache_file: str,
-                   checkpoint: str) -> Optional[Tuple[dict, dict]]:
-    """Metrics saved by :func:`save_metrics` for this very checkpoint file
-    (same path, size and modification time), else None."""
-    if not osp.isfile(cache_file):
-        return None
-    with open(cache_file) as f:
-        saved = json.load(f)
-    if saved.get('checkpoint') != _file_key(checkpoint):
-        return None
-    return saved['metrics'], saved['info']
-
-
-def save_metrics(cache_file: str, checkpoint: str, metrics: dict,
-                 info: dict) -> None:
-    """Keep a checkpoint's metrics next to its evaluation logs."""
-    with open(cache_file, 'w') as f:
-        json.dump(
-            dict(checkpoint=_file_key(checkpoint), metrics=metrics, info=info),
-            f,
-            indent=2)
-
-
-def _file_key(path: str) -> list:
-    stat = os.stat(path)
-    return [osp.abspath(path), stat.st_size, stat.st_mtime_ns]
-
-
 def cell(value: Optional[float], digits: int = 1) -> str:
     """A table cell: ``value`` rounded, ``-`` for None or nan."""
     if value is None or value != value:
@@ -209,6 +142,19 @@ def markdown_table(header: Sequence[str],
     ]
     lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
     return '\n'.join(lines)
+
+
+def write_outputs(text: str, text_file: Optional[str], data: Any,
+                  json_file: Optional[str]) -> None:
+    """Print ``text``, then write it to ``text_file`` and ``data`` as JSON
+    to ``json_file``, each where given."""
+    print(text, flush=True)
+    for path, content in ((text_file, text + '\n'),
+                          (json_file, json.dumps(data, indent=2))):
+        if path:
+            with open(path, 'w') as f:
+                f.write(content)
+            print(f'written: {path}')
 
 
 def train_run(config: str,
@@ -234,16 +180,39 @@ def train_run(config: str,
 def evaluate_cached(config: str, checkpoint: str, eval_dir: str,
                     evaluator: list, reuse: bool, device: str,
                     tool: str) -> Tuple[dict, dict]:
-    """:func:`evaluate_checkpoint`, or with ``reuse`` the metrics saved by
-    an earlier evaluation of this very checkpoint file."""
+    """Test ``checkpoint`` on the config's test set with ``evaluator``.
+
+    The metrics (``mIoU``, ``BF@1px``, ...) and facts about the model
+    (decode head type, parameters in millions) are saved in ``eval_dir``;
+    with ``reuse`` the saved ones of this very checkpoint file (same path,
+    size and modification time) are returned instead of testing again.
+    """
     cache = osp.join(eval_dir, f'{tool}_metrics.json')
-    found = cached_metrics(cache, checkpoint) if reuse else None
-    if found is not None:
-        print(f'[{tool}] metrics of {checkpoint} reused from {cache}')
-        return found
-    metrics, info = evaluate_checkpoint(config, checkpoint, eval_dir,
-                                        evaluator, device)
-    save_metrics(cache, checkpoint, metrics, info)
+    stat = os.stat(checkpoint)
+    key = [osp.abspath(checkpoint), stat.st_size, stat.st_mtime_ns]
+    if reuse and osp.isfile(cache):
+        with open(cache) as f:
+            saved = json.load(f)
+        if saved.get('checkpoint') == key:
+            print(f'[{tool}] metrics of {checkpoint} reused from {cache}')
+            return saved['metrics'], saved['info']
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(config)
+    cfg.work_dir, cfg.launcher, cfg.load_from = eval_dir, 'none', checkpoint
+    cfg.test_evaluator = copy.deepcopy(evaluator)
+    cfg.default_hooks.visualization = dict(
+        type='SegVisualizationHook', draw=False)
+    if device != 'cpu':
+        cfg.env_cfg = dict(cfg.get('env_cfg', {}), device=device)
+    runner = Runner.from_cfg(cfg)
+    metrics = {k: float(v) for k, v in runner.test().items()}
+    params = sum(p.numel() for p in runner.model.parameters())
+    info = dict(
+        decode_head=type(runner.model.decode_head).__name__,
+        params_m=round(params / 1e6, 3))
+    with open(cache, 'w') as f:
+        json.dump(
+            dict(checkpoint=key, metrics=metrics, info=info), f, indent=2)
     return metrics, info
 
 
@@ -262,7 +231,7 @@ def _title(picture: np.ndarray, text: str) -> np.ndarray:
     strip = np.full((22, picture.shape[1], 3), 255, dtype=np.uint8)
     cv2.putText(strip, text, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0),
                 1, cv2.LINE_AA)
-    return np.concatenate([strip, picture], axis=0)
+    return np.vstack([strip, picture])
 
 
 def draw_predictions(runs: List[Tuple['Run', str]],
@@ -271,23 +240,11 @@ def draw_predictions(runs: List[Tuple['Run', str]],
                      device: str = 'cpu',
                      scale: float = 1.0,
                      edges: bool = False) -> np.ndarray:
-    """One picture: a column per test image, rows image, ground truth, then
-    each run's prediction, each row titled.
-
-    Args:
-        runs: ``(run, checkpoint)`` pairs.
-        indices: Indices into the first run's test dataset.
-        out_file: Image path (PNG, or JPEG by its extension).
-        device: Inference device.
-        scale: Size of each picture relative to the image (nearest
-            neighbour for label maps). Defaults to 1.
-        edges: Add a row with the edge map (``pred_edge_map``, dark =
-            boundary) under each run whose model predicts one. Defaults
-            to False.
-
-    Returns:
-        np.ndarray: The RGB picture written.
-    """
+    """Write (and return) one RGB picture of titled rows: the images
+    ``indices`` of the first run's test set, their ground truth, then each
+    ``(run, checkpoint)``'s prediction and, with ``edges``, its edge map
+    (dark = boundary) where the model predicts one. ``scale`` resizes
+    every picture (nearest neighbour for label maps)."""
     from mmengine.model import revert_sync_batchnorm
     from mmengine.registry import init_default_scope
     from mmseg.apis import inference_model, init_model
@@ -325,21 +282,66 @@ def draw_predictions(runs: List[Tuple['Run', str]],
             rows.append((f'{run.name}: edge map', edge_maps))
     blocks = []
     for name, pictures in rows:
-        if scale != 1.0:
-            # label maps keep their classes; photos and edge maps average
-            smooth = name == 'image' or name.endswith(': edge map')
-            interpolation = cv2.INTER_AREA if smooth else cv2.INTER_NEAREST
-            pictures = [
-                cv2.resize(
-                    p, (round(p.shape[1] * scale), round(p.shape[0] * scale)),
-                    interpolation=interpolation) for p in pictures
-            ]
-        row = np.concatenate([
-            np.pad(p, ((0, 0), (0, 4), (0, 0)), constant_values=255)
+        # label maps keep their classes; photos and edge maps average
+        smooth = name == 'image' or name.endswith(': edge map')
+        pictures = [
+            cv2.resize(
+                p,
+                None,
+                fx=scale,
+                fy=scale,
+                interpolation=cv2.INTER_AREA if smooth else cv2.INTER_NEAREST)
             for p in pictures
-        ],
-                             axis=1)
-        blocks.append(_title(row, name))
-    picture = np.concatenate(blocks, axis=0)
+        ]
+        blocks.append(
+            _title(
+                np.hstack([
+                    np.pad(p, ((0, 0), (0, 4), (0, 0)), constant_values=255)
+                    for p in pictures
+                ]), name))
+    picture = np.vstack(blocks)
     cv2.imwrite(out_file, np.ascontiguousarray(picture[..., ::-1]))
     return picture
+
+
+def plot_panels(panels: Sequence[Tuple[str, str, list]],
+                out_file: str,
+                title: str = '',
+                log_first: bool = False) -> None:
+    """Line plots against iteration, side by side, to one PNG.
+
+    Args:
+        panels: ``(title, y label, lines)`` per panel, ``lines`` being
+            ``(label, points)`` pairs of ``(iteration, value)`` points.
+        out_file: The PNG path.
+        title: Title above the panels.
+        log_first: Log scale for the first panel (a loss).
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    last_labels = [label for label, _ in panels[-1][2]]
+    for ax, (name, unit, lines) in zip(axes[0], panels):
+        for label, points in lines:
+            steps, values = zip(*points)
+            ax.plot(
+                steps,
+                values,
+                label=label,
+                marker='o' if len(steps) <= 30 else '',
+                markersize=3,
+                linewidth=1)
+        ax.set(title=name, xlabel='iteration', ylabel=unit)
+        ax.grid(alpha=0.3)
+        # one legend for the runs every panel shows, on the last panel
+        labels = [label for label, _ in lines]
+        if lines and (ax is axes[0][-1] or labels != last_labels):
+            ax.legend(fontsize=7)
+    if log_first:
+        axes[0][0].set_yscale('log')
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out_file, dpi=100)
+    plt.close(fig)

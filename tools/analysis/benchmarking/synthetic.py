@@ -1,17 +1,11 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """Synthetic batches for benchmarking segmentors without data.
 
-A batch is what a dataloader hands to ``model.train_step``: a dict with
-``inputs`` (list of (3, H, W) uint8 tensors, as ``PackSegInputs`` packs them)
-and ``data_samples`` (list of ``SegDataSample``). Labels are uniform random
-class indices in ``[0, num_classes)``.
-
-Ground truth beyond ``gt_sem_seg`` is pluggable: a :class:`SyntheticField`
-says how to fake one data-sample field and when a config needs it (a
-train-pipeline transform that produces it, or a model that reads it). The
-package registers ``gt_edge_map`` (Gated-SCNN's boundary targets, from
-``GenerateSegBoundary``; mmseg's ``GenerateEdge`` too); other fields are
-added with :func:`register_synthetic_field`.
+A batch is what a dataloader hands to ``model.train_step``: ``inputs``
+(list of (3, H, W) uint8 tensors, as ``PackSegInputs`` packs them) and
+``data_samples`` (list of ``SegDataSample``), labels uniform in
+``[0, num_classes)``. Ground truth beyond ``gt_sem_seg`` comes from
+:data:`SYNTHETIC_FIELDS`; a script adds entries there to fake more.
 """
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -21,15 +15,12 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 from torch import Tensor, nn
 
-FieldMaker = Callable[[Tensor, torch.Generator], PixelData]
-
 
 @dataclass(frozen=True)
 class SyntheticField:
     """How to fake one data-sample field of a training batch.
 
     Args:
-        name (str): Data-sample key, e.g. ``'gt_edge_map'``.
         make (callable): ``make(gt_sem_seg, generator)`` returns the field
             for one sample, given its (1, H, W) int64 label map.
         producers (tuple[str]): Types of train-pipeline transforms that add
@@ -37,49 +28,23 @@ class SyntheticField:
         needed_by (callable, optional): ``needed_by(model)`` is True when
             the built model reads the field whatever the pipeline says.
     """
-    name: str
-    make: FieldMaker
+    make: Callable[[Tensor, torch.Generator], PixelData]
     producers: Tuple[str, ...] = ()
     needed_by: Optional[Callable[[nn.Module], bool]] = None
 
 
-SYNTHETIC_FIELDS: Dict[str, SyntheticField] = {}
-
-
-def register_synthetic_field(field: SyntheticField,
-                             force: bool = False) -> SyntheticField:
-    """Add ``field`` to :data:`SYNTHETIC_FIELDS` (``force`` replaces)."""
-    if field.name == 'gt_sem_seg':
-        raise ValueError('register_synthetic_field: gt_sem_seg is always '
-                         'generated; register extra fields only.')
-    if field.name in SYNTHETIC_FIELDS and not force:
-        raise KeyError(f'register_synthetic_field: {field.name!r} is '
-                       'already registered (pass force=True to replace).')
-    SYNTHETIC_FIELDS[field.name] = field
-    return field
-
-
-def _random_binary_map(gt_sem_seg: Tensor,
-                       generator: torch.Generator) -> PixelData:
-    """(1, H, W) int64 map of 0/1, the layout ``PackSegInputs`` gives."""
-    data = torch.randint(
-        0, 2, gt_sem_seg.shape, generator=generator, dtype=torch.int64)
-    return PixelData(data=data)
-
-
-def _reads_edge_targets(model: nn.Module) -> bool:
-    """A module with a boundary loss (``loss_edge``) reads gt_edge_map."""
-    return any(
-        getattr(module, 'loss_edge', None) is not None
-        for module in model.modules())
-
-
-register_synthetic_field(
-    SyntheticField(
-        name='gt_edge_map',
-        make=_random_binary_map,
+#: Data-sample key -> how to fake it. ``gt_edge_map``: Gated-SCNN's
+#: boundary targets, a random (1, H, W) int64 0/1 map.
+SYNTHETIC_FIELDS: Dict[str, SyntheticField] = dict(
+    gt_edge_map=SyntheticField(
+        make=lambda gt, generator: PixelData(
+            data=torch.randint(
+                0, 2, gt.shape, generator=generator, dtype=torch.int64)),
         producers=('GenerateSegBoundary', 'GenerateEdge'),
-        needed_by=_reads_edge_targets))
+        # a module with a boundary loss reads the edge targets
+        needed_by=lambda model: any(
+            getattr(m, 'loss_edge', None) is not None
+            for m in model.modules())))
 
 
 def _transform_types(pipeline: Optional[Iterable]) -> List[str]:
@@ -90,10 +55,8 @@ def _transform_types(pipeline: Optional[Iterable]) -> List[str]:
             step_type = step.get('type', '')
             if isinstance(step_type, str):
                 names.append(step_type.split('.')[-1])
-            for value in step.values():
-                if isinstance(value, (list, tuple)):
-                    names += _transform_types(value)
-        elif isinstance(step, (list, tuple)):
+            step = [v for v in step.values() if isinstance(v, (list, tuple))]
+        if isinstance(step, (list, tuple)):
             names += _transform_types(step)
     return names
 
@@ -103,21 +66,9 @@ def required_fields(
     train_pipeline: Optional[Sequence] = None,
     extra: Sequence[str] = ()
 ) -> List[str]:
-    """Registered fields a training batch for ``model`` must carry.
-
-    Args:
-        model (nn.Module): The built segmentor.
-        train_pipeline (list[dict], optional): The config's train pipeline.
-        extra (Sequence[str]): Field names to add regardless.
-
-    Returns:
-        list[str]: Field names, sorted.
-    """
-    unknown = sorted(set(extra) - set(SYNTHETIC_FIELDS))
-    if unknown:
-        raise KeyError(f'synthetic batch: no generator for {unknown}; '
-                       f'registered: {sorted(SYNTHETIC_FIELDS)} (see '
-                       'register_synthetic_field).')
+    """The sorted names of the :data:`SYNTHETIC_FIELDS` that a training
+    batch for ``model`` needs (by its train pipeline or by the model),
+    plus ``extra`` (names :class:`~.runner.BenchmarkSettings` checked)."""
     steps = set(_transform_types(train_pipeline))
     names = set(extra)
     for name, field in SYNTHETIC_FIELDS.items():
@@ -133,22 +84,9 @@ def synthetic_batch(batch_size: int,
                     fields: Sequence[str] = (),
                     with_labels: bool = True,
                     seed: int = 0) -> dict:
-    """A dataloader-style batch of random images and labels.
-
-    Args:
-        batch_size (int): Number of samples N.
-        size (tuple[int, int]): (H, W) of every image.
-        num_classes (int): Labels are drawn from ``[0, num_classes)``.
-        fields (Sequence[str]): Extra registered fields to fill.
-        with_labels (bool): Add ``gt_sem_seg`` (and ``fields``). Default
-            True; inference batches need none.
-        seed (int): Seed of the generator, so that every config of a run
-            sees the same batch.
-
-    Returns:
-        dict: ``inputs`` (N tensors of (3, H, W) uint8) and
-        ``data_samples`` (N ``SegDataSample`` with the metainfo mmseg's
-        pipeline sets).
+    """A dataloader-style batch of ``batch_size`` random (3, H, W) images
+    of ``size``, with (1, H, W) labels and the extra ``fields`` when
+    ``with_labels``. The same ``seed`` gives every config the same batch.
     """
     height, width = size
     if batch_size < 1 or height < 1 or width < 1:
@@ -158,27 +96,25 @@ def synthetic_batch(batch_size: int,
         raise ValueError('synthetic batch: num_classes must be >= 1, got '
                          f'{num_classes}')
     generator = torch.Generator().manual_seed(seed)
+    shape = (height, width)
     inputs, samples = [], []
     for _ in range(batch_size):
         inputs.append(
             torch.randint(
-                0,
-                256, (3, height, width),
-                generator=generator,
-                dtype=torch.uint8))
+                0, 256, (3, *shape), generator=generator, dtype=torch.uint8))
         sample = SegDataSample(
             metainfo=dict(
                 img_path='synthetic',
-                ori_shape=(height, width),
-                img_shape=(height, width),
-                pad_shape=(height, width),
+                ori_shape=shape,
+                img_shape=shape,
+                pad_shape=shape,
                 scale_factor=(1.0, 1.0),
                 flip=False,
                 flip_direction=None))
         if with_labels:
             labels = torch.randint(
                 0,
-                num_classes, (1, height, width),
+                num_classes, (1, *shape),
                 generator=generator,
                 dtype=torch.int64)
             sample.gt_sem_seg = PixelData(data=labels)
