@@ -3,6 +3,7 @@
 every config in every precision trains (through mmengine's wrappers) and
 is reported with ratios to the baseline; no timing is asserted."""
 import os.path as osp
+import statistics
 
 import pytest
 
@@ -67,6 +68,32 @@ def test_step_time_ratio_interleaves_rounds(tmp_path):
     ])
     base, gscnn = result['rows']
     assert base['cpu_ratio'] == 1.0 and base['wall_ratio'] == 1.0
+    assert base['cpu_ratio_paired'] == 1.0
     assert len(gscnn['cpu_all']) == 3 and gscnn['cpu_s'] > 0
+    assert gscnn['cpu_ratio_paired'] == statistics.median(
+        g / b for g, b in zip(gscnn['cpu_all'], base['cpu_all']))
     with pytest.raises(SystemExit, match='rounds'):
         tool.main(configs + ['--rounds', '2'])
+
+
+@pytest.mark.slow
+def test_profile_step_charges_every_part(tmp_path):
+    """Forward and backward time per part: the shape-stream parts of a
+    GSCNN step get both, through the autograd sequence numbers."""
+    tool = load_script('tools', 'gpu_check', 'profile_step.py')
+    config = osp.join(REPO_ROOT, 'configs', 'camvid',
+                      'gscnn_r18-c32-d16_1xb4-1500it_camvid-256x256.py')
+    (result, ) = tool.main([
+        config, '--size', '32', '32', '--batch', '2', '--steps', '1',
+        '--num-classes', '11', '--top', '3', '--out',
+        str(tmp_path / 'p.json')
+    ])
+    parts = result['parts']
+    for part in ('backbone', 'neck', 'decode_head', 'image_gradient',
+                 'shape_stream_loss.loss_dual', 'optimizer'):
+        assert parts[part]['forward'] > 0, part
+    for part in ('backbone', 'neck', 'decode_head',
+                 'shape_stream_loss.loss_dual',
+                 'shape_stream_loss.loss_edge_att'):
+        assert parts[part]['backward'] > 0, part
+    assert len(result['top']['neck']) == 3

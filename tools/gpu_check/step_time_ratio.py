@@ -5,7 +5,9 @@ All models are built first; then each round runs one step of every config
 in turn (after a warm-up step each), so that all see the same machine
 load. Per step the wall time and the CPU time of this process
 (``time.process_time``, all its threads) are taken; the report gives
-their medians over the rounds and the ratios to the first config. On a
+their medians over the rounds and the ratios to the first config, and the
+median over the rounds of each round's CPU-time ratio to the first
+config's step of that round ("paired", robust to load that drifts). On a
 shared CPU, the CPU time is the figure to read: it counts the work done,
 not the waiting for a core. On CUDA only the wall time (after a
 synchronisation) means anything.
@@ -13,7 +15,7 @@ synchronisation) means anything.
 Example (the CamVid target of docs/benchmarks.md)::
 
     python tools/gpu_check/step_time_ratio.py --size 256 256 --batch 4 \\
-        --rounds 5 --threads 1 --num-classes 11 configs/camvid/\\
+        --rounds 5 --threads 1 configs/camvid/\\
 deeplabv3plus_r18-c32-d16_1xb4-1500it_camvid-256x256.py \\
         configs/camvid/gscnn_r18-c32-d16_1xb4-1500it_camvid-256x256.py
 """
@@ -34,7 +36,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('configs', nargs='+', help='baseline first')
     parser.add_argument('--size', type=int, nargs=2, default=[256, 256])
     parser.add_argument('--batch', type=int, default=4)
-    parser.add_argument('--num-classes', type=int, default=19)
+    parser.add_argument(
+        '--num-classes',
+        type=int,
+        help='classes of the random labels (default: the decode head\'s)')
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--device', default='cpu')
@@ -54,7 +59,8 @@ def main(argv=None) -> Dict:
         torch.manual_seed(0)
         model = build_model(config, args.size, args.device)
         wrapper = make_wrapper(model, 'fp32', args.device)
-        data = make_data(args.size, args.batch, args.num_classes)
+        data = make_data(args.size, args.batch, args.num_classes
+                         or model.decode_head.num_classes)
         model.train_step(data, wrapper)  # warm-up
         runs.append(
             dict(model=model, wrapper=wrapper, data=data, wall=[], cpu=[]))
@@ -78,14 +84,20 @@ def main(argv=None) -> Dict:
     for row in rows:
         row['wall_ratio'] = row['wall_s'] / rows[0]['wall_s']
         row['cpu_ratio'] = row['cpu_s'] / rows[0]['cpu_s']
+        # per-round ratios to the baseline's step of the same round: robust
+        # to load that drifts over the run
+        row['cpu_ratio_paired'] = statistics.median(
+            cpu / base
+            for cpu, base in zip(row['cpu_all'], rows[0]['cpu_all']))
     print(f'{args.device}, {args.threads} threads, batch {args.batch} at '
           f'{args.size[0]}x{args.size[1]}, median of {args.rounds} '
           'interleaved rounds')
-    print('| config | wall s | x base | CPU s | x base |\n|---|---:|---:|---:|'
-          '---:|')
+    print('| config | wall s | x base | CPU s | x base | x base, paired |\n'
+          '|---|---:|---:|---:|---:|---:|')
     for r in rows:
         print(f"| {r['config']} | {r['wall_s']:.2f} | {r['wall_ratio']:.3f} "
-              f"| {r['cpu_s']:.2f} | {r['cpu_ratio']:.3f} |")
+              f"| {r['cpu_s']:.2f} | {r['cpu_ratio']:.3f} "
+              f"| {r['cpu_ratio_paired']:.3f} |")
     result = dict(vars(args), rows=rows, torch=torch.__version__)
     if args.out:
         with open(args.out, 'w') as f:
