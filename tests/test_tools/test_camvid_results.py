@@ -4,6 +4,7 @@ tables, seed spread, and a tiny train-test-figure run end to end."""
 import json
 import os
 import os.path as osp
+import re
 
 import cv2
 import numpy as np
@@ -418,11 +419,17 @@ def test_records_round_trip_and_errors(tmp_path):
     with pytest.raises(
             SystemExit, match=r"run 0 lacks \['commit', 'metrics'\]"):
         camvid.load_records(bad)
-    # the shipped records: earlier runs, for the quick plan only
+    # the shipped records: the runs of unknown commit (before the record
+    # keeping) serve the quick plan only; the others carry their commit
+    # and CPU minutes and serve every plan that lists their config
     shipped = camvid.load_records(osp.join(REPO_ROOT, camvid.RECORDS))
     for record in shipped.values():
         assert osp.isfile(osp.join(REPO_ROOT, record['config']))
-        assert record['plans'] == ['quick']
+        if record['commit'].startswith('unknown'):
+            assert record['plans'] == ['quick']
+        else:
+            assert re.fullmatch(r'[0-9a-f]{40}', record['commit'])
+            assert record.get('plans') is None and record['cpu_min'] > 0
 
 
 @pytest.mark.slow  # three tiny trainings and tests (a minute or two)
