@@ -118,8 +118,9 @@ def make_wrapper(model, precision: str, device: str):
     return AmpOptimWrapper(optimizer=optimizer, dtype=dtype)
 
 
-def make_data(size, batch: int, num_classes: int = 19, seed: int = 0):
-    """A batch as ``PackSegInputs`` gives it: label blocks, edge maps."""
+def make_data(size, batch: int, num_classes: int, seed: int = 0):
+    """A batch as ``PackSegInputs`` gives it: label blocks of ids below
+    ``num_classes`` (the model's decode head's), edge maps."""
     rng = np.random.default_rng(seed)
     height, width = size
     inputs, samples = [], []
@@ -164,7 +165,7 @@ def measure(config: str, precision: str, args) -> Dict:
     torch.manual_seed(0)
     model = build_model(config, args.size, args.device)
     wrapper = make_wrapper(model, precision, args.device)
-    data = make_data(args.size, args.batch)
+    data = make_data(args.size, args.batch, model.decode_head.num_classes)
     cuda = args.device.startswith('cuda')
     flops = step_flops(model, data, wrapper)
     for _ in range(args.warmup):
@@ -227,8 +228,9 @@ def sync_debug_step(config: str, args) -> str:
     if not args.device.startswith('cuda'):
         return 'skipped (no CUDA)'
     model = build_model(config, args.size, args.device)
-    step_under_sync_debug(model, make_data(args.size, args.batch),
-                          make_wrapper(model, 'fp32', args.device))
+    step_under_sync_debug(
+        model, make_data(args.size, args.batch, model.decode_head.num_classes),
+        make_wrapper(model, 'fp32', args.device))
     return 'ok: no synchronising call'
 
 
@@ -244,7 +246,8 @@ def ddp_check(args) -> Dict:
         model = build_model(config, args.size, 'cuda')
         ddp = MMDistributedDataParallel(module=model, device_ids=[rank])
         wrapper = make_wrapper(model, 'fp32', 'cuda')
-        data = make_data(args.size, args.batch, seed=rank)
+        data = make_data(
+            args.size, args.batch, model.decode_head.num_classes, seed=rank)
         ddp.train_step(data, wrapper)
         torch.cuda.synchronize()
         start = time.perf_counter()
