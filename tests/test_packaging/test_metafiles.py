@@ -1,6 +1,6 @@
 # Copyright (c) mmseg_ext contributors. All rights reserved.
 """model-index.yml and the per-family metafiles list exactly the configs
-on disk, in the format mmengine and mim read."""
+on disk (subfolders included), in the format mmengine and mim read."""
 import glob
 import os.path as osp
 
@@ -38,8 +38,8 @@ def test_metafiles_list_exactly_the_configs():
             assert model['Metadata']['Training Data']
             listed.append(model['Config'])
         on_disk = sorted(
-            osp.relpath(p, REPO_ROOT)
-            for p in glob.glob(osp.join(REPO_ROOT, family, '*.py')))
+            osp.relpath(p, REPO_ROOT) for p in glob.glob(
+                osp.join(REPO_ROOT, family, '**', '*.py'), recursive=True))
         assert sorted(listed) == on_disk, meta_path
         for collection in meta['Collections']:
             assert osp.isfile(osp.join(REPO_ROOT, collection['README']))

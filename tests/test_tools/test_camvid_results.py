@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from ..tiny_runs import REPO_ROOT, load_script, write_tiny_config
 
@@ -518,11 +519,15 @@ def test_train_test_tables_figure_and_curves(tmp_path):
                 == picture[3 * 54 + 22:4 * 54, :64, 1]).all()
     assert cv2.imread(str(out / 'curves.png')) is not None
     # a second call reuses the test metrics of unchanged checkpoints
-    records = str(tmp_path / 'runs.json')
+    records, metafile = str(tmp_path / 'runs.json'), tmp_path / 'meta.yml'
+    metafile.write_text(f'Models:\n- Config: {camvid.QUICK.format("fcn")}\n'
+                        '- Config: other.py\n  Results: [x]\n')
     again = tool.main([
         '--runs', 'fcn', '--config-dir',
         str(configs), '--work-root',
-        str(tmp_path / 'runs'), '--reuse', '--record', '--records', records
+        str(tmp_path / 'runs'), '--reuse', '--record', '--records', records,
+        '--metafile',
+        str(metafile)
     ])
     # ... and records the finished run, with what --train logged
     recorded, = json.loads(open(records).read())['runs']
@@ -530,6 +535,24 @@ def test_train_test_tables_figure_and_curves(tmp_path):
             recorded['best_iter']) == (0, 2, 2, fcn0['best_iter'])
     assert recorded['cpu_min'] > 0 and recorded['curves']['val']['mIoU']
     assert recorded['commit'] == fcn0['commit']
+    # ... and its seed-0 figures into the metafile (none for other.py)
+    fcn_meta, other_meta = yaml.safe_load(metafile.read_text())['Models']
+    assert fcn_meta['Results'][0]['Metrics'] == {
+        k: round(fcn0['metrics'][k], 2)
+        for k in tool.HEADLINE
+    } and 'Results' not in other_meta
     reused = again['FCN (mmseg FCNHead), seed 0']['metrics']
     # (classes absent from the tiny test set are nan: compare as JSON)
     assert json.dumps(reused) == json.dumps(fcn0['metrics'])
+
+
+def test_shipped_metafile_results_are_the_seed_0_records(tmp_path):
+    """configs/camvid/metafile.yml gives each config the figures of its
+    seed-0 record in docs/camvid_runs.json (``--record`` writes both)."""
+    shipped = osp.join(REPO_ROOT, camvid.META)
+    derived = tmp_path / 'metafile.yml'
+    derived.write_text(open(shipped).read())
+    camvid.update_metafile(
+        str(derived), camvid.load_records(osp.join(REPO_ROOT, camvid.RECORDS)))
+    assert yaml.safe_load(derived.read_text()) == yaml.safe_load(
+        open(shipped).read())

@@ -27,6 +27,7 @@ from typing import (Callable, Dict, Iterable, List, NamedTuple, Optional,
 
 import numpy as np
 from mmengine.config import Config
+from mmengine.fileio import dump, load
 from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 
@@ -203,6 +204,8 @@ EARLY_STOP_MESSAGE = 'did not improve in the last'
 #: Facts of a run that only ``--train`` can know (commit, CPU time).
 RUN_INFO = 'camvid_run.json'
 RECORDS = osp.join('docs', 'camvid_runs.json')
+#: ``--record`` also writes each config's seed-0 results here.
+META = osp.join(CONFIG_DIR, 'metafile.yml')
 #: The logged series a record keeps for the curves.
 CURVE_KEYS = dict(train=('decode.loss_ce', ), val=('mIoU', 'gscnn/BF@2px'))
 
@@ -273,16 +276,14 @@ def train_with_cost(run: Run, work_dir: str, resume: bool) -> None:
         cpu_s=info.get('cpu_s', 0.0) + (after.ru_utime + after.ru_stime) -
         (before.ru_utime + before.ru_stime),
         train_wall_s=info.get('train_wall_s', 0.0) + time.time() - start)
-    with open(osp.join(work_dir, RUN_INFO), 'w') as f:
-        json.dump(info, f, indent=2)
+    dump(info, osp.join(work_dir, RUN_INFO), indent=2)
 
 
 def read_run_info(work_dir: str) -> dict:
     path = osp.join(work_dir, RUN_INFO)
     if not osp.isfile(path):
         return {}
-    with open(path) as f:
-        return json.load(f)
+    return load(path)
 
 
 def record_key(config: str, seed: int) -> str:
@@ -306,8 +307,7 @@ def load_records(path: str) -> Dict[str, dict]:
     file does not exist."""
     if not osp.isfile(path):
         return {}
-    with open(path) as f:
-        data = json.load(f)
+    data = load(path)
     if not isinstance(data.get('runs'), list):
         raise SystemExit(f'{path}: expected {{"runs": [...]}}')
     records = {}
@@ -344,6 +344,24 @@ def make_record(run: Run, row: dict) -> dict:
         for k, v in row['metrics'].items()
     }
     return record
+
+
+#: The headline metrics: seed spreads, and the metafile's mim ``Results``
+#: (those of the record of the config's own seed, 0).
+HEADLINE = ('mIoU', 'gscnn/BF@2px', 'BF@2px', 'BIoU')
+RESULT = dict(Task='Semantic Segmentation', Dataset='CamVid')
+
+
+def update_metafile(path: str, records: Dict[str, dict]) -> None:
+    """Each model's ``Results`` in ``path``: its seed-0 record's, or none."""
+    meta = load(path)
+    for model in meta['Models']:
+        model.pop('Results', None)
+        record = records.get(record_key(model['Config'], 0))
+        if record:
+            metrics = {k: round(record['metrics'][k], 2) for k in HEADLINE}
+            model['Results'] = [dict(RESULT, Metrics=metrics)]
+    dump(meta, path, sort_keys=False, width=1000)
 
 
 def train_command(run: Run, work_dir: str, resume: bool) -> str:
@@ -443,10 +461,8 @@ def format_class_table(results: Dict[str, dict],
                      [(c, metric(PER_CLASS_PREFIX + c)) for c in classes])
 
 
-def seed_spread(
-    results: Dict[str, dict],
-    keys: Sequence[str] = ('mIoU', 'gscnn/BF@2px', 'BF@2px', 'BIoU')
-) -> Dict[str, dict]:
+def seed_spread(results: Dict[str, dict],
+                keys: Sequence[str] = HEADLINE) -> Dict[str, dict]:
     """Per model trained with several seeds: the mean, the sample standard
     deviation (``n - 1``) and the half-range (``(max - min) / 2``) over its
     seeds of each key all of them report."""
@@ -640,6 +656,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--records',
         default=osp.join(REPO_ROOT, RECORDS),
         help='the recorded runs (default docs/camvid_runs.json)')
+    parser.add_argument('--metafile', default=osp.join(REPO_ROOT, META))
     parser.add_argument(
         '--status',
         action='store_true',
@@ -796,7 +813,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
     results = collect(args, runs, work_root, records)
     if args.record:
         save_records(args.records, records)
-        print(f'[camvid_results] records: {args.records}')
+        update_metafile(args.metafile, records)
+        print(f'[camvid_results] records: {args.records}, {args.metafile}')
     spread = seed_spread(results)
     markdown = '\n\n'.join(
         f'### {title}\n\n{body}'
