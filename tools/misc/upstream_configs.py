@@ -195,37 +195,6 @@ def clean_markdown(text: str, exists) -> str:
     return text
 
 
-def results_table(meta: dict, written: Set[str], readme_dir: str) -> str:
-    """mmseg's results table from the metafile entries of written configs
-    that record results (figures measured in the repository)."""
-    rows = []
-    for model in meta.get('Models', []):
-        cfg = model.get('Config', '')
-        if cfg not in written:
-            continue
-        for res in model.get('Results', []) or []:
-            metrics = res.get('Metrics', {})
-            fmt = {
-                k: f'{v:.2f}' if isinstance(v, float) else v
-                for k, v in metrics.items()
-            }
-            miou = fmt.get('mIoU', '-')
-            extra = ', '.join(f'{k} {v}' for k, v in fmt.items()
-                              if k != 'mIoU')
-            arch = model.get('Metadata', {}).get('Architecture', ['-'])
-            rows.append(f"| {arch[-1]} | {arch[0]} | {res.get('Dataset')} "
-                        f'| {miou} | {extra or "-"} | '
-                        f'[config]({osp.relpath(cfg, readme_dir)}) |')
-    if not rows:
-        return ('No configuration written here has results recorded in '
-                "the original repository's metafile; see the figures "
-                'below.\n')
-    head = (
-        '| Method | Backbone | Dataset | mIoU | other metrics | config |\n'
-        '| ------ | -------- | ------- | ---- | ------------- | ------ |\n')
-    return head + '\n'.join(rows) + '\n'
-
-
 def metafile_text(meta: dict, written: Set[str]) -> str:
     meta = copy.deepcopy(meta)
     meta['Models'] = [
