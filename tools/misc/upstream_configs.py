@@ -148,6 +148,10 @@ def rewrite_config(text: str, rel: str, bases: Dict[str, str]) -> str:
     for old, new in PLUMBING_TYPES.items():
         if new:
             text = text.replace(f"type='{old}'", f"type='{new}'")
+    # The custom hooks of this package's bases are all plumbing (dropped,
+    # and their plumbing-only bases replaced by mmseg's), so a config that
+    # extends them extends nothing.
+    text = text.replace('_base_.custom_hooks + ', '')
     return re.sub(r'^custom_hooks = \[\s*\]\n', '', text, flags=re.M)
 
 
