@@ -2,8 +2,10 @@
 """tools/misc/upstream.py: rewriting rules, closure, refusal (fast), and
 the whole check of the gscnn family on mmsegmentation 1.2.2's sdist
 (slow)."""
+import fnmatch
 import importlib
 import importlib.util
+import json
 import os
 import os.path as osp
 import re
@@ -12,6 +14,7 @@ import sys
 import textwrap
 
 import pytest
+import yaml
 
 from .upstream_tree import ROOT, make_tree, run_in_tree, tiny_cityscapes
 
@@ -28,6 +31,7 @@ def _script(name: str):
 upstream = _script('upstream')
 _configs = _script('upstream_configs')
 ConfigWriter, rewrite_config = _configs.ConfigWriter, _configs.rewrite_config
+_readme = _script('upstream_readme')
 _package = _script('upstream_package')
 PackageIndex, UpstreamError = _package.PackageIndex, _package.UpstreamError
 prune_tests, rename_package = _package.prune_tests, _package.rename_package
@@ -276,6 +280,135 @@ def test_write_twice_changes_nothing(tmp_path):
     assert upstream.run(tree, 'boundary-metrics') == []
 
 
+# ----------------------------------------------------------------- READMEs
+def _runs():
+    with open(osp.join(ROOT, 'docs', 'camvid_runs.json')) as f:
+        return json.load(f)['runs']
+
+
+REPO_PATH = re.compile(r'(?<![\w./-])((?:configs|tools|docs|mmseg|tests'
+                       r'|projects)/[\w./-]*\w)')
+
+
+def check_algo_readme(path):
+    """open-mmlab/pre-commit-hooks' check-algo-readme, restated: an
+    ``<!-- [ALGORITHM] -->`` line and a first line of text under
+    ``## Abstract``."""
+    with open(path, encoding='utf-8') as f:
+        lines = [line for line in f if line.strip()]
+    tagged = any('<!-- [ALGORITHM] -->' in line for line in lines)
+    at = [i for i, line in enumerate(lines) if line.strip() == '## Abstract']
+    first = lines[at[0] + 1] if at and at[0] + 1 < len(lines) else '## '
+    return tagged and not first.startswith(('## ', '<!--'))
+
+
+def check_readme(text, dest, exists, form='core'):
+    """What an mmseg reviewer checks: the template's sections, each heading
+    once, nothing named that the tree lacks, no history, and the measured
+    CamVid figures equal to the records."""
+    headings = re.findall(r'^#+ .*$', text, re.M)
+    assert len(headings) == len(set(headings)), headings
+    wanted = (['## Introduction', '## Abstract', '## Results and models'] if
+              form == 'core' else ['## Description', '## Usage', '## Results'])
+    top = [h for h in headings if h.startswith('## ')]
+    assert top[:len(wanted)] == wanted and top[-1 if form == 'core' else -2] \
+        == '## Citation', top
+    assert re.search(r'<!-- \[(ALGORITHM|DATASET)\] -->',
+                     text) or (form == 'project')
+    for bad in (r'\bmake [a-z]', r'(?i)\bsession\b', 'mmseg_ext',
+                r'^No configuration', r'\bbefore this change'):
+        assert not re.search(bad, text, re.M), bad
+    here = osp.dirname(dest)
+    for target in re.findall(r'(?<!!)\]\(([^)\s]+)\)', text):
+        if not re.match(r'[a-z]+://|#', target):
+            assert exists(osp.normpath(osp.join(here, target))), target
+    for path in REPO_PATH.findall(re.sub(r'\]\([^)]*\)', ']', text)):
+        assert exists(path), path
+    # Measured rows: one per record of the family's configs, equal to it.
+    section = re.search(r'^### CamVid\n(.*?)(?=^##)', text, re.M | re.S)
+    return section and [
+        row.strip('|').split('|') for row in section.group(1).splitlines()
+        if row.startswith('| ') and not row.startswith('| Method')
+    ]
+
+
+def check_camvid_rows(rows, family):
+    runs = [
+        r for r in _runs() if any(
+            fnmatch.fnmatch(osp.basename(r['config']), p)
+            for p in family.camvid)
+    ]
+    assert len(rows) == len(runs) > 0
+    for cells in rows:
+        cells = [c.strip() for c in cells]
+        # A row names its record by method (the config name's first field),
+        # schedule and seed; its config link, where the tree has the
+        # config, by file name.
+        (run, ) = [
+            r for r in runs
+            if osp.basename(r['config']).split('_')[0] == cells[0]
+            and str(r['max_iters']) == cells[3] and str(r['seed']) == cells[4]
+        ]
+        assert cells[5:9] == [
+            f"{run['metrics'][k]:.1f}"
+            for k in ('mIoU', 'gscnn/BF@2px', 'BF@2px', 'BIoU')
+        ], (cells, run['metrics'])
+        link = re.search(r'\(([^)]*)\)', cells[-1])
+        assert cells[-1] == '-' or osp.basename(link.group(1)) == osp.basename(
+            run['config'])
+
+
+@pytest.mark.parametrize('form', ['core', 'project'])
+@pytest.mark.parametrize(
+    'name', [n for n, f in sorted(upstream.FAMILIES.items()) if f.readme])
+def test_written_readme_is_mmseg_template(tmp_path, name, form):
+    """Every family's README as after all five are written (their configs
+    in the files), in a tree holding nothing else."""
+    tree, family = str(tmp_path), upstream.FAMILIES[name]
+    writer = upstream.Writer(tree, form, family.algo)
+    for other in upstream.FAMILIES.values():
+        own = upstream.Writer(tree, form, other.algo)
+        for pattern in other.configs:
+            for path in upstream.glob(osp.join(ROOT, pattern)):
+                writer.files[own.dest(osp.relpath(path, ROOT))] = ''
+    dest, text = upstream.family_readme(family, tree, form, writer,
+                                        _readme.load_runs(ROOT))
+    rows = check_readme(text, dest, writer.files.__contains__, form)
+    check_camvid_rows(rows, family)
+    if form == 'core':
+        (tmp_path / 'README.md').write_text(text)
+        assert check_algo_readme(tmp_path / 'README.md') == (name != 'camvid')
+
+
+def test_prune_absent_drops_what_names_missing_things(tmp_path):
+    names = _readme.TreeNames(str(tmp_path), {'configs/a/x.py'}, 'configs/a')
+    text = textwrap.dedent("""\
+        Kept, names [x](x.py).
+
+        | config | mIoU |
+        |---|---|
+        | [x](x.py) | 1.0 via `tools/gone.py` |
+        | [y](y.py) | 2.0 |
+
+        `make demo` trains it (see docs/demo_results.md).
+
+        | a table it explained |
+        |---|
+
+        Run it like this:
+
+        ```shell
+        python tools/gone.py
+        ```
+
+        - item about configs/a/x.py
+        - item about configs/a/y.py
+        """)
+    assert _readme.prune_absent(text, names.absent) == (
+        'Kept, names [x](x.py).\n\n| config | mIoU |\n|---|---|\n'
+        '| [x](x.py) | - |\n\n- item about configs/a/x.py')
+
+
 # ------------------------------------------------------------------ slow
 def _lint(tree, files):
     py = [f for f in files if f.endswith('.py')]
@@ -440,3 +573,41 @@ def test_every_family_and_the_project_form(tmp_path):
         passed, failed, res = _pytest_outcomes(tree, tests)
         assert len(passed) > (200 if form == 'core' else 50)
         assert not failed, res.stdout[-3000:]
+        check_written_docs(tree, form, order if form == 'core' else ['gscnn'])
+
+
+def check_written_docs(tree, form, names):
+    """The READMEs and metafiles as written: mmseg's template, nothing
+    named that the tree lacks, the records' figures, and (core form) the
+    README of every model-index collection of ours passes
+    check-algo-readme."""
+    records = {(r['config'], r['seed']): r for r in _runs()}
+    for name in names:
+        family = upstream.FAMILIES[name]
+        if not family.readme:
+            continue
+        writer = upstream.Writer(tree, form, family.algo)
+        dest, _ = upstream.family_readme(family, tree, form, writer, [])
+        with open(osp.join(tree, dest), encoding='utf-8') as f:
+            text = f.read()
+        rows = check_readme(text, dest,
+                            lambda p: osp.exists(osp.join(tree, p)), form)
+        check_camvid_rows(rows, family)
+        meta = osp.join(tree, upstream._metafile_dest(family, form))
+        with open(meta, encoding='utf-8') as f:
+            models = yaml.safe_load(f)['Models']
+        for model in models:
+            assert osp.isfile(osp.join(tree, model['Config'])), model
+            for res in model.get('Results', []):
+                (run, ) = [
+                    r for (c, s), r in records.items()
+                    if osp.basename(c) == osp.basename(model['Config'])
+                    and s == min(s2 for c2, s2 in records
+                                 if osp.basename(c2) == osp.basename(c))
+                ]
+                assert res['Metrics'] == {
+                    k: round(float(run['metrics'][k]), 2)
+                    for k in res['Metrics']
+                }, model['Name']
+        if form == 'core' and name != 'camvid':  # camvid: docs/upstream.md
+            assert check_algo_readme(osp.join(tree, dest)), dest

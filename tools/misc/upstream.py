@@ -24,14 +24,15 @@ import re
 import sys
 from dataclasses import dataclass, field
 from glob import glob
-from typing import Dict, List, Set
+from typing import Dict, List
 
 import yaml
 
-from upstream_configs import (ConfigWriter, clean_markdown, config_types,
-                              markdown_sections, metafile_text, results_table)
+from upstream_configs import ConfigWriter, config_types, metafile_text
 from upstream_package import (HEADER, PKG, PackageIndex, UpstreamError,
                               is_upstream_material, rename_package)
+from upstream_readme import (TreeNames, load_runs, metafile_results,
+                             project_readme, readme)
 from upstream_tests import write_tests
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -50,7 +51,11 @@ class Family:
         readme: The family README in this repository, if any.
         requires: Families whose classes the configs may use.
         extra: Other repository files -> their path in the tree.
-        results: Sections of the README that hold its results.
+        carry: ``##``/``###`` sections of the README carried under
+            "Results and models" (official figures, config tables), pruned
+            of what the tree lacks.
+        camvid: File-name patterns of the configs whose recorded CamVid
+            runs (docs/camvid_runs.json) the README tabulates.
     """
     algo: str
     classes: List[str]
@@ -59,8 +64,8 @@ class Family:
     readme: str = ''
     requires: List[str] = field(default_factory=list)
     extra: Dict[str, str] = field(default_factory=dict)
-    results: List[str] = field(
-        default_factory=lambda: ['Results and models', 'Results'])
+    carry: List[str] = field(default_factory=list)
+    camvid: List[str] = field(default_factory=list)
 
 
 FAMILIES = {
@@ -76,21 +81,31 @@ FAMILIES = {
             'tests/**/test_wider_resnet.py':
             'tests/test_models/test_backbones',
             'tests/**/test_generate_seg_boundary.py': 'tests/test_datasets',
-        }, 'configs/gscnn/README.md'),
+        },
+        'configs/gscnn/README.md',
+        carry=['Cityscapes (official figures; not reproduced here)'],
+        camvid=[
+            'gscnn_*', 'gscnn-deeplabv3plus_*', 'gscnn-deeplabv3plus-*',
+            'deeplabv3plus_*'
+        ]),
     'refinenet':
-    Family('refinenet', ['RefineNetHead', 'LightWeightRefineNetHead'],
-           ['configs/refinenet/*.py'],
-           {'tests/**/test_refinenet_head.py': 'tests/test_models/test_heads'},
-           'configs/refinenet/README.md'),
+    Family(
+        'refinenet', ['RefineNetHead', 'LightWeightRefineNetHead'],
+        ['configs/refinenet/*.py'],
+        {'tests/**/test_refinenet_head.py': 'tests/test_models/test_heads'},
+        'configs/refinenet/README.md',
+        carry=['Official numbers', 'Configs'],
+        camvid=['refinenet_*', 'lw-refinenet_*']),
     'pspnet':
     Family(
         'pspnet', ['PSPUpsampleHead', 'ClassPresenceHead'],
         ['configs/pspnet/*.py'],
         {'tests/**/test_psp_upsample_head.py': 'tests/test_models/test_heads'},
         'configs/pspnet/README.md',
-        results=[
+        carry=[
             'Official weights (hszhao/semseg), converted', 'PSPUpsampleHead'
-        ]),
+        ],
+        camvid=['psp-upsample*', 'pspnet_*']),
     'boundary-metrics':
     Family(
         'boundary_metrics', ['BoundaryFScore', 'BoundaryIoU'], [], {
@@ -101,15 +116,20 @@ FAMILIES = {
         }),
     'camvid':
     Family(
-        'camvid', ['CamVidDataset', 'GenerateSegBoundary'],
-        ['configs/camvid/*.py'],
-        {'tests/**/test_camvid_dataset.py': 'tests/test_datasets'},
+        'camvid', ['CamVidDataset', 'GenerateSegBoundary'], [
+            'configs/camvid/*.py', 'configs/camvid/converged/*.py',
+            'configs/camvid/ablation/*.py'
+        ], {'tests/**/test_camvid_dataset.py': 'tests/test_datasets'},
         'configs/camvid/README.md',
         requires=['boundary-metrics'],
         extra={
             'tools/dataset_converters/camvid.py':
             'tools/dataset_converters/camvid.py'
-        }),
+        },
+        carry=[
+            'Published results on the same split (test, 11 classes, 360x480)'
+        ],
+        camvid=['*']),
 }
 
 
@@ -311,41 +331,6 @@ def register_in_init(writer: Writer, tree: str, init: str, module: str,
     writer.files[init] = text
 
 
-def readme(family: Family, written: Set[str], meta: dict, tree: str,
-           dest: str) -> str:
-    """The README in mmseg's template, from the family README's sections
-    and the metafile's recorded results."""
-    with open(osp.join(ROOT, family.readme), encoding='utf-8') as f:
-        pre, secs = markdown_sections(f.read())
-    title = pre.strip().splitlines()
-    preamble = '\n'.join(t for t in title[1:] if not t.startswith('>'))
-    intro = secs.get('Introduction',
-                     preamble).replace('<!-- [ALGORITHM] -->',
-                                       '').replace('<!-- [DATASET] -->', '')
-    tag = 'DATASET' if family.algo == 'camvid' else 'ALGORITHM'
-    abstract = secs.get('Abstract')
-    if abstract is None:  # the first paragraph introduces, the rest tells
-        first, _, rest = intro.strip().partition('\n\n')
-        intro, abstract = (first, rest) if rest else (intro, first)
-    results = results_table(meta, written, osp.dirname(dest))
-    for key in family.results:
-        if key in secs:
-            results += f'\n### {key}\n\n' + secs[key]
-    citation = secs.get('Citation', '')
-    text = (f'{title[0]}\n\n' +
-            '\n'.join(t for t in title[1:] if t.startswith('>')) +
-            f'\n\n## Introduction\n\n<!-- [{tag}] -->\n\n{intro.strip()}\n'
-            f'\n## Abstract\n\n{abstract.strip()}\n\n## Results and models\n'
-            f'\n{results.strip()}\n\n## Citation\n\n{citation.strip()}\n')
-    readme_dir = osp.dirname(dest)
-
-    def exists(target):
-        rel = osp.normpath(osp.join(readme_dir, target.split('#')[0]))
-        return rel in written or osp.exists(osp.join(tree, rel))
-
-    return re.sub(r'\n{3,}', '\n\n', clean_markdown(text, exists))
-
-
 def run(tree: str, name: str, form: str = 'core') -> List[str]:
     """Write family ``name`` into ``tree``; return the files changed."""
     tree = osp.abspath(tree)
@@ -440,23 +425,38 @@ def run(tree: str, name: str, form: str = 'core') -> List[str]:
 
 def write_docs(writer, family, written_cfgs, tree, form) -> None:
     """README (mmseg's configs template, or the projects/ one), metafile
-    and, for the core form, the ``model-index.yml`` entry."""
+    and, for the core form, the ``model-index.yml`` entry; then the README
+    of every other family already in the tree, whose CamVid rows link the
+    configs written now."""
+    runs = load_runs(ROOT)
     meta_src = osp.join(ROOT, osp.dirname(family.readme), 'metafile.yml')
     with open(meta_src, encoding='utf-8') as f:
         meta = yaml.safe_load(f)
     cfg_dir = osp.dirname(writer.dest(f'configs/{family.algo}/x.py'))
-    for coll in meta.get('Collections', []):
+    collection = meta['Collections'][0]
+    for coll in meta['Collections']:
         coll['README'] = f'{cfg_dir}/README.md'
-    for model in meta.get('Models', []):
+    listed = {m.get('Config') for m in meta.get('Models', [])}
+    meta.setdefault('Models', []).extend({
+        'Name': osp.basename(c)[:-3],
+        'In Collection': collection['Name'],
+        'Config': c,
+        'Metadata': {
+            'Training Data': 'CamVid',
+            'Batch Size': int(re.search(r'_\d+xb(\d+)-', c).group(1))
+        }
+    } for c in written_cfgs if c not in listed and metafile_results(runs, c))
+    for model in meta['Models']:
+        results = metafile_results(runs, model.get('Config', ''))
+        if results:  # the records, not figures copied by hand
+            model['Results'] = results
         model['Config'] = writer.dest(model.get('Config', ''))
-    dest = (f'{cfg_dir}/README.md'
-            if form == 'core' else f'projects/{family.algo}/README.md')
     written = {writer.dest(c) for c in written_cfgs}
-    text = readme(family, written | set(writer.files), meta, tree, dest)
-    if form == 'project':
-        text = project_readme(text, family, sorted(written))
-    writer.files[dest] = text
     writer.files[f'{cfg_dir}/metafile.yaml'] = metafile_text(meta, written)
+    for other in FAMILIES.values():
+        if other.readme and (other is family or _in_tree(other, tree, form)):
+            dest, text = family_readme(other, tree, form, writer, runs)
+            writer.files[dest] = text
     if form == 'core':
         with open(osp.join(tree, 'model-index.yml'), encoding='utf-8') as f:
             index_text = f.read()
@@ -469,37 +469,57 @@ def write_docs(writer, family, written_cfgs, tree, form) -> None:
         writer.files['model-index.yml'] = index_text
 
 
-def checklist(name: str) -> str:
-    """The family's milestone checklist, kept in docs/upstream.md."""
-    with open(osp.join(ROOT, 'docs', 'upstream.md'), encoding='utf-8') as f:
-        text = f.read()
-    match = re.search(rf'^### `{re.escape(name)}`\n(.*?)(?=^##|\Z)', text,
-                      re.M | re.S)
-    if match is None or '- [' not in match.group(1):
-        raise UpstreamError(f'docs/upstream.md has no checklist for {name}')
-    return match.group(1).strip() + '\n'
+def _metafile_dest(family: Family, form: str) -> str:
+    folder = (f'configs/{family.algo}'
+              if form == 'core' else f'projects/{family.algo}/configs')
+    return f'{folder}/metafile.yaml'
 
 
-def project_readme(core: str, family: Family, configs: List[str]) -> str:
-    """mmseg's projects/ template from the core README's sections."""
-    title, secs = markdown_sections(core)
-    config = osp.relpath(configs[0], 'projects') if configs else 'CONFIG'
-    usage = ('### Prerequisites\n\n- Python 3.7+\n- PyTorch, '
-             'mmengine 0.10.x, mmcv 2.x\n- mmsegmentation 1.2.x\n\n'
-             'All commands run from the root of mmsegmentation, with the '
-             'project importable:\n\n```shell\nexport PYTHONPATH=`pwd`:'
-             '$PYTHONPATH\n```\n\n### Training commands\n\n```shell\n'
-             f'mim train mmsegmentation projects/{config} --work-dir '
-             f'work_dirs/{family.algo}\n```\n\n### Testing commands\n\n'
-             f'```shell\nmim test mmsegmentation projects/{config} '
-             f'--work-dir work_dirs/{family.algo} --checkpoint '
-             '${CHECKPOINT}\n```\n')
-    return (f"{title.strip()}\n\n## Description\n\n"
-            f"{secs['Introduction'].strip()}\n\n{secs['Abstract'].strip()}"
-            f'\n\n## Usage\n\n{usage}\n## Results\n\n'
-            f"{secs['Results and models'].strip()}\n\n## Citation\n\n"
-            f"{secs['Citation'].strip()}\n\n## Checklist\n\n"
-            f'{checklist(family.algo)}')
+def _in_tree(family: Family, tree: str, form: str) -> bool:
+    """Whether the family was written into the tree (its metafile there
+    holds its collection; mmseg's own metafile of that folder does not)."""
+    path = osp.join(tree, _metafile_dest(family, form))
+    if not osp.isfile(path):
+        return False
+    with open(
+            osp.join(ROOT, osp.dirname(family.readme), 'metafile.yml'),
+            encoding='utf-8') as f:
+        name = yaml.safe_load(f)['Collections'][0]['Name']
+    with open(path, encoding='utf-8') as f:
+        return name in {
+            c.get('Name')
+            for c in yaml.safe_load(f).get('Collections', [])
+        }
+
+
+def family_readme(family: Family, tree: str, form: str, writer: Writer,
+                  runs: List[dict]):
+    """Tree path and text of a family's README, given the tree and the
+    files being written."""
+    own = Writer(tree, form, family.algo)
+    files = set(writer.files)
+    cfg_dir = osp.dirname(own.dest(f'configs/{family.algo}/x.py'))
+    dest = (f'{cfg_dir}/README.md'
+            if form == 'core' else f'projects/{family.algo}/README.md')
+    camvid = Writer(tree, form, FAMILIES['camvid'].algo)
+
+    def link(config):
+        target = camvid.dest(config)
+        if target in files or osp.isfile(osp.join(tree, target)):
+            return osp.relpath(target, osp.dirname(dest))
+        return None
+
+    names = TreeNames(tree, files, osp.dirname(dest))
+    text = readme(family, ROOT, names, runs, link)
+    if form == 'project':
+        configs = sorted(
+            own.dest(osp.relpath(p, ROOT)) for pattern in family.configs
+            for p in glob(osp.join(ROOT, pattern)))
+        configs = [
+            c for c in configs if c in files or osp.isfile(osp.join(tree, c))
+        ]
+        text = project_readme(ROOT, text, family.algo, configs)
+    return dest, text
 
 
 def main(argv=None) -> int:

@@ -148,6 +148,10 @@ def rewrite_config(text: str, rel: str, bases: Dict[str, str]) -> str:
     for old, new in PLUMBING_TYPES.items():
         if new:
             text = text.replace(f"type='{old}'", f"type='{new}'")
+    # The custom hooks of this package's bases are all plumbing (dropped,
+    # and their plumbing-only bases replaced by mmseg's), so a config that
+    # extends them extends nothing.
+    text = text.replace('_base_.custom_hooks + ', '')
     return re.sub(r'^custom_hooks = \[\s*\]\n', '', text, flags=re.M)
 
 
@@ -193,37 +197,6 @@ def clean_markdown(text: str, exists) -> str:
     text = rename_package(text)
     text = re.sub(r'\bmmseg_ext\b', 'this implementation', text)
     return text
-
-
-def results_table(meta: dict, written: Set[str], readme_dir: str) -> str:
-    """mmseg's results table from the metafile entries of written configs
-    that record results (figures measured in the repository)."""
-    rows = []
-    for model in meta.get('Models', []):
-        cfg = model.get('Config', '')
-        if cfg not in written:
-            continue
-        for res in model.get('Results', []) or []:
-            metrics = res.get('Metrics', {})
-            fmt = {
-                k: f'{v:.2f}' if isinstance(v, float) else v
-                for k, v in metrics.items()
-            }
-            miou = fmt.get('mIoU', '-')
-            extra = ', '.join(f'{k} {v}' for k, v in fmt.items()
-                              if k != 'mIoU')
-            arch = model.get('Metadata', {}).get('Architecture', ['-'])
-            rows.append(f"| {arch[-1]} | {arch[0]} | {res.get('Dataset')} "
-                        f'| {miou} | {extra or "-"} | '
-                        f'[config]({osp.relpath(cfg, readme_dir)}) |')
-    if not rows:
-        return ('No configuration written here has results recorded in '
-                "the original repository's metafile; see the figures "
-                'below.\n')
-    head = (
-        '| Method | Backbone | Dataset | mIoU | other metrics | config |\n'
-        '| ------ | -------- | ------- | ---- | ------------- | ------ |\n')
-    return head + '\n'.join(rows) + '\n'
 
 
 def metafile_text(meta: dict, written: Set[str]) -> str:
