@@ -280,6 +280,60 @@ def test_write_twice_changes_nothing(tmp_path):
     assert upstream.run(tree, 'boundary-metrics') == []
 
 
+MMSEG_PSP_README = """# PSPNet
+
+> [Pyramid Scene Parsing Network](https://arxiv.org/abs/1612.01105)
+
+## Introduction
+
+<!-- [ALGORITHM] -->
+
+mmseg's introduction.
+
+## Results and models
+
+### Cityscapes
+
+| Method | Backbone | mIoU |
+| ------ | -------- | ---- |
+| PSPNet | R-50-D8 | 77.85 |
+
+## Citation
+
+```bibtex
+@inproceedings{zhao2017pspnet}
+```
+"""
+
+
+@needs_formatters
+def test_pspnet_joins_mmsegs_own_metafile_and_readme(tmp_path):
+    """configs/pspnet is mmseg's: its metafile keeps every model and its
+    README (a git checkout has one; the sdist does not) its text; ours are
+    added once, and a second run changes nothing."""
+    tree = make_tree(str(tmp_path))
+    folder = osp.join(tree, 'configs', 'pspnet')
+    with open(osp.join(folder, 'metafile.yaml')) as f:
+        theirs = yaml.safe_load(f)
+    with open(osp.join(folder, 'README.md'), 'w') as f:
+        f.write(MMSEG_PSP_README)
+    assert upstream.run(tree, 'pspnet')
+    with open(osp.join(folder, 'metafile.yaml')) as f:
+        merged = yaml.safe_load(f)
+    ours = [m for m in merged['Models'] if m['In Collection'] == 'PSPNet-ext']
+    assert len(theirs['Models']) > 50 and ours
+    assert merged['Models'] == theirs['Models'] + ours
+    assert [c['Name'] for c in merged['Collections']
+            ] == [c['Name'] for c in theirs['Collections']] + ['PSPNet-ext']
+    with open(osp.join(folder, 'README.md')) as f:
+        text = f.read()
+    head, _, tail = MMSEG_PSP_README.partition('## Citation')
+    assert text.startswith(head.rstrip('\n') + '\n\n### PSPNet family\n')
+    assert text.endswith('## Citation' + tail)
+    assert text.count('### PSPNet family') == 1 and '#### CamVid' in text
+    assert upstream.run(tree, 'pspnet') == []
+
+
 # ----------------------------------------------------------------- READMEs
 def _runs():
     with open(osp.join(ROOT, 'docs', 'camvid_runs.json')) as f:

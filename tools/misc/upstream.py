@@ -28,11 +28,12 @@ from typing import Dict, List
 
 import yaml
 
-from upstream_configs import ConfigWriter, config_types, metafile_text
+from upstream_configs import (ConfigWriter, config_types, merge_metafile,
+                              metafile_text)
 from upstream_package import (HEADER, PKG, PackageIndex, UpstreamError,
                               is_upstream_material, rename_package)
-from upstream_readme import (TreeNames, load_runs, metafile_results,
-                             project_readme, readme)
+from upstream_readme import (TreeNames, load_runs, merge_readme,
+                             metafile_results, project_readme, readme)
 from upstream_tests import write_tests
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -452,11 +453,13 @@ def write_docs(writer, family, written_cfgs, tree, form) -> None:
             model['Results'] = results
         model['Config'] = writer.dest(model.get('Config', ''))
     written = {writer.dest(c) for c in written_cfgs}
-    writer.files[f'{cfg_dir}/metafile.yaml'] = metafile_text(meta, written)
+    dest = f'{cfg_dir}/metafile.yaml'
+    writer.files[dest] = merge_metafile(
+        metafile_text(meta, written), _tree_text(tree, dest))
     for other in FAMILIES.values():
         if other.readme and (other is family or _in_tree(other, tree, form)):
             dest, text = family_readme(other, tree, form, writer, runs)
-            writer.files[dest] = text
+            writer.files[dest] = merge_readme(text, _tree_text(tree, dest))
     if form == 'core':
         with open(osp.join(tree, 'model-index.yml'), encoding='utf-8') as f:
             index_text = f.read()
@@ -467,6 +470,15 @@ def write_docs(writer, family, written_cfgs, tree, form) -> None:
                        if line.startswith('- ') and line > entry), len(lines))
             index_text = '\n'.join(lines[:at] + [entry] + lines[at:]) + '\n'
         writer.files['model-index.yml'] = index_text
+
+
+def _tree_text(tree: str, rel: str):
+    """The text of ``rel`` in the tree, None where it has no such file."""
+    path = osp.join(tree, rel)
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        return f.read()
 
 
 def _metafile_dest(family: Family, form: str) -> str:

@@ -212,3 +212,28 @@ def metafile_text(meta: dict, written: Set[str]) -> str:
             ]
     text = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
     return rename_package(text)
+
+
+def merge_metafile(text: str, existing: Optional[str]) -> str:
+    """Our metafile ``text`` merged into ``existing``, the metafile the
+    tree already has at that path: mmseg's own (``configs/pspnet``) keeps
+    its collections and models, in their order, and ours follow; an earlier
+    copy of ours (by name) is replaced, so writing twice changes nothing.
+    """
+    if existing is None:
+        return text
+    ours, theirs = yaml.safe_load(text), yaml.safe_load(existing)
+    kept = {
+        key: [
+            x for x in theirs.get(key) or []
+            if x['Name'] not in {o['Name']
+                                 for o in ours.get(key) or []}
+        ]
+        for key in ('Collections', 'Models')
+    }
+    if not any(kept.values()):  # the tree's file is ours
+        return text
+    merged = dict(theirs)
+    for key, rest in kept.items():
+        merged[key] = rest + (ours.get(key) or [])
+    return yaml.safe_dump(merged, sort_keys=False, allow_unicode=True)

@@ -342,3 +342,27 @@ def project_readme(root: str, core: str, algo: str, configs: List[str]) -> str:
             f"{secs['Results and models'].strip()}\n\n## Citation\n\n"
             f"{secs['Citation'].strip()}\n\n## Checklist\n\n"
             f'{checklist(root, algo)}')
+
+
+def merge_readme(ours: str, existing: Optional[str]) -> str:
+    """Our README, or, where the tree has mmseg's own README for that
+    folder (another title, e.g. ``configs/pspnet``), mmseg's with our
+    results as one ``###`` subsection (ours one level down) at the end of
+    its "Results and models"; an earlier copy of ours is replaced."""
+    if existing is None or existing.split('\n')[0] == ours.split('\n')[0]:
+        return ours
+    title = ours.split('\n')[0].lstrip('#').strip()
+    body = markdown_sections(ours)[1].get('Results and models', '')
+    body = re.sub(r'^(#+) ', r'#\1 ', body.strip(), flags=re.M)
+    existing = re.sub(
+        rf'^### {re.escape(title)}\n.*?(?=^## |\Z)',
+        '',
+        existing,
+        flags=re.M | re.S)
+    results = re.search(r'^## Results and models\n.*?(?=^## |\Z)', existing,
+                        re.M | re.S)
+    if results is None:
+        raise UpstreamError('the README the tree has for this folder lacks '
+                            'a "## Results and models" section to add to')
+    head = existing[:results.end()].rstrip('\n')
+    return f'{head}\n\n### {title}\n\n{body}\n\n{existing[results.end():]}'
